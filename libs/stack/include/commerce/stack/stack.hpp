@@ -1,0 +1,157 @@
+#pragma once
+// The embedded stack: real infrastructure as local processes on loopback, for tests and for
+// ./fleet up|demo|bench. A throwaway PostgreSQL cluster, the development broker, and the agents
+// themselves as child processes. No Docker, no mocks.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace commerce::stack {
+
+// A child process; SIGKILLed on destruction if still running. stdout+stderr go to log_file
+// (appended) or are inherited when log_file is empty.
+class Process {
+ public:
+  Process(std::vector<std::string> argv, std::map<std::string, std::string> env = {},
+          std::string log_file = "");
+  ~Process();
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  int pid() const { return pid_; }
+  bool alive();
+  void signal(int sig);
+  // Waits for exit up to `timeout`; the exit status (as from waitpid) or nullopt.
+  std::optional<int> wait(std::chrono::milliseconds timeout);
+  // SIGTERM, wait up to grace, then SIGKILL. Returns the exit status.
+  std::optional<int> stop(std::chrono::milliseconds grace = std::chrono::seconds(15));
+
+ private:
+  int pid_ = -1;
+  std::optional<int> status_;
+};
+
+// Polls `condition` until it holds or `timeout` passes. Not a sleep: returns as soon as it holds.
+bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout,
+                std::chrono::milliseconds interval = std::chrono::milliseconds(20));
+
+std::uint16_t free_port();
+// Lower-case and unique: "<prefix>_<random hex>".
+std::string unique_name(const std::string& prefix);
+
+// Where the build put executables (<binary dir>/bin) and where the sources are (for
+// migrations/ and schemas/). Overridable by COMMERCE_BIN_DIR / COMMERCE_SOURCE_DIR.
+std::string bin_dir();
+std::string source_dir();
+
+// A PostgreSQL cluster in a folder (initdb on first start; run as the `postgres` user when we
+// are root, since initdb refuses root), listening on 127.0.0.1 only.
+class EmbeddedPostgres {
+ public:
+  struct Options {
+    std::string data_dir;     // empty: a new temporary folder, removed on destruction
+    std::uint16_t port = 0;   // 0: a free port
+    bool durable = true;      // false: fsync off (tests that never crash the server)
+    int max_connections = 300;
+  };
+  EmbeddedPostgres();
+  explicit EmbeddedPostgres(Options options);
+  ~EmbeddedPostgres();  // stops the server
+  void start();
+  void stop();     // fast shutdown
+  void kill();     // SIGKILL the postmaster (a crash)
+  void restart();  // start again on the same port and data
+  bool running() const { return running_; }
+  std::uint16_t port() const { return port_; }
+  // Superuser URL.
+  std::string admin_url(const std::string& database = "postgres") const;
+
+  // One cluster per test process, started on first use.
+  static EmbeddedPostgres& shared();
+
+ private:
+  Options options_;
+  bool own_dir_ = false;
+  std::uint16_t port_ = 0;
+  bool running_ = false;
+};
+
+// The development broker: tools/dev_broker (librdkafka's mock cluster, which serves the Kafka
+// wire protocol on loopback) as a child process.
+class DevBroker {
+ public:
+  DevBroker();
+  ~DevBroker();
+  void start();
+  void stop();
+  const std::string& bootstrap() const { return bootstrap_; }
+
+  static DevBroker& shared();
+
+ private:
+  std::unique_ptr<Process> process_;
+  std::string bootstrap_;
+  std::string dir_;
+};
+
+// The agents of the fleet, in start order, from deploy/agents.json.
+struct AgentSpec {
+  std::string name;
+  std::uint16_t api_port = 0;    // fixed port for ./fleet up (0 in tests: any free port)
+  std::uint16_t admin_port = 0;
+};
+std::vector<AgentSpec> fleet_agents();
+
+// A running agent process with its bound ports (read from its READY_FILE).
+struct RunningAgent {
+  std::string name;
+  std::string instance;
+  std::unique_ptr<Process> process;
+  std::uint16_t api_port = 0;
+  std::uint16_t admin_port = 0;
+  std::string database_url;  // the agent role's URL
+};
+
+// Starts agents as processes against a PostgreSQL (admin URL) and a broker. Provisions each
+// agent's role and schema first. Agent logs go to <log_dir>/<instance>.log.
+class Fleet {
+ public:
+  struct Options {
+    std::string admin_url;   // superuser URL of the database to use
+    std::string brokers;
+    std::string log_dir;     // empty: a temporary folder
+    bool fixed_ports = false;  // use ports from deploy/agents.json
+    std::map<std::string, std::string> env;  // extra settings for every agent
+    // extra settings per agent name
+    std::map<std::string, std::map<std::string, std::string>> agent_env;
+  };
+  explicit Fleet(Options options);
+  ~Fleet();  // stops every agent (SIGTERM, then SIGKILL)
+
+  // Starts one instance of `agent` and waits until it is ready (READY_FILE written and
+  // /readyz answering 200). Returns the instance id.
+  std::string start(const std::string& agent, std::chrono::milliseconds timeout = std::chrono::seconds(60));
+  void start_all();
+  // SIGKILL (crash) or SIGTERM (graceful) one instance; graceful returns the exit status.
+  void kill(const std::string& instance);
+  std::optional<int> stop(const std::string& instance);
+  void stop_all();
+
+  RunningAgent& agent(const std::string& name_or_instance);
+  std::string api_url(const std::string& agent);    // http://127.0.0.1:<api port>
+  std::string admin_url(const std::string& agent);  // http://127.0.0.1:<admin port>
+  const std::string& log_dir() const;
+  // Superuser URL (to read agents' own state in assertions and demo counts).
+  const std::string& database_admin_url() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace commerce::stack

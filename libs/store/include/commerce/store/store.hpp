@@ -1,0 +1,152 @@
+#pragma once
+// PostgreSQL through libpqxx: a connection pool, migrations, the transactional outbox and the
+// inbox. Every agent connects as its own role, whose search_path is its own schema, so agent SQL
+// names tables without a schema.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "commerce/bus/envelope.hpp"
+#include "commerce/bus/kafka.hpp"
+#include "commerce/bus/schema.hpp"
+
+namespace commerce::metrics {
+class Registry;
+}
+
+namespace commerce::store {
+
+// True for failures that may pass: lost connection, serialization failure, deadlock,
+// too many connections, admin shutdown.
+bool is_transient(const std::exception& e);
+
+class ConnectionPool {
+ public:
+  ConnectionPool(std::string url, std::size_t size, metrics::Registry* metrics = nullptr);
+  ~ConnectionPool();
+  ConnectionPool(const ConnectionPool&) = delete;
+  ConnectionPool& operator=(const ConnectionPool&) = delete;
+
+  // Runs `work` in one transaction and commits. Serialization failures and deadlocks are
+  // retried a few times; a broken connection is replaced. When the database stays unreachable
+  // or busy it throws bus::TransientError. Other exceptions from `work` propagate unchanged
+  // (after rollback).
+  void transact(const std::function<void(pqxx::work&)>& work);
+  // Same, read-only, for queries.
+  void read(const std::function<void(pqxx::work&)>& work);
+
+  bool reachable();
+  std::size_t in_use() const;
+  const std::string& url() const { return url_; }
+
+ private:
+  struct Slot;
+  std::unique_ptr<pqxx::connection> take(std::chrono::milliseconds timeout);
+  void give_back(std::unique_ptr<pqxx::connection> c);
+
+  std::string url_;
+  std::size_t size_;
+  metrics::Registry* metrics_;
+  mutable std::mutex mutex_;
+  std::condition_variable available_;
+  std::vector<std::unique_ptr<pqxx::connection>> idle_;
+  std::size_t open_ = 0;
+  std::size_t in_use_ = 0;
+};
+
+// Applies migrations/<agent>/NNNN_<what>.sql in order, each once, in its own transaction, and
+// records them in schema_migrations (version, name, checksum). Also creates the library's own
+// tables (outbox, inbox). A changed checksum of an applied migration stops start-up.
+// Serialised across instances by an advisory lock.
+void migrate(const std::string& url, const std::string& directory);
+
+// Operator step (superuser URL): role <agent> with the given password and schema <agent>
+// owned by it; the role is granted nothing on other schemas. Idempotent.
+// Returns a URL for the agent's role on the same server and database.
+std::string provision_agent(const std::string& admin_url, const std::string& agent,
+                            const std::string& password);
+
+// Appends a message to the outbox in the caller's transaction.
+void append_outbox(pqxx::work& tx, const std::string& topic, const std::string& key,
+                   const bus::Envelope& envelope);
+
+// Records the message id in the caller's transaction; false if it was handled already
+// (the effect must then be skipped).
+bool claim_inbox(pqxx::work& tx, const std::string& message_id);
+
+struct RelayOptions {
+  std::size_t batch = 500;
+  std::chrono::milliseconds idle_poll{200};  // poll interval when no NOTIFY arrives
+};
+
+// Publishes committed outbox rows to Kafka in id order, deleting each batch once the broker
+// acknowledged it. Woken by NOTIFY outbox from append_outbox's transaction. Only one instance
+// of an agent relays at a time (advisory lock); others stand by.
+class OutboxRelay {
+ public:
+  OutboxRelay(std::string url, bus::Producer& producer, metrics::Registry* metrics = nullptr,
+              RelayOptions options = {});
+  ~OutboxRelay();
+  void start();
+  void stop();  // publishes what is in hand, then stops
+  // Rows waiting and age of the oldest, read from the database.
+  struct Backlog {
+    std::int64_t rows = 0;
+    double oldest_age_seconds = 0;
+  };
+  Backlog backlog();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// What a message handler gets: the transaction, the message, and a way to emit messages
+// through the outbox in the same transaction.
+class MessageContext {
+ public:
+  MessageContext(pqxx::work& tx, const bus::Envelope& message, const bus::Message& raw)
+      : tx_(tx), message_(message), raw_(raw) {}
+  pqxx::work& tx() { return tx_; }
+  const bus::Envelope& message() const { return message_; }
+  const bus::Message& raw() const { return raw_; }
+  // A new message caused by this one (correlation, causation and trace carried over).
+  void emit(const std::string& topic, const std::string& key, std::string type,
+            nlohmann::json payload);
+  void emit(const std::string& topic, const std::string& key, const bus::Envelope& envelope);
+
+ private:
+  pqxx::work& tx_;
+  const bus::Envelope& message_;
+  const bus::Message& raw_;
+};
+
+using MessageHandler = std::function<void(MessageContext&)>;
+
+// Turns consumed Kafka messages into transactional effects: parses the envelope, validates it
+// against its JSON Schema, skips ids already in the inbox, runs the handler for its type, and
+// commits the batch's effects, inbox rows and outbox rows in one transaction. Types with no
+// handler are skipped. A bad envelope or schema violation throws (so the bus dead-letters it).
+class MessageDispatcher {
+ public:
+  MessageDispatcher(ConnectionPool& pool, const bus::SchemaRegistry& schemas);
+  void on(const std::string& type, MessageHandler handler);
+  bus::BatchHandler batch_handler();
+  void handle(std::span<const bus::Message> batch);
+
+ private:
+  ConnectionPool& pool_;
+  const bus::SchemaRegistry& schemas_;
+  std::map<std::string, MessageHandler> handlers_;
+};
+
+}  // namespace commerce::store
