@@ -6,12 +6,11 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 namespace commerce::http {
 
@@ -28,9 +27,9 @@ class Headers {
 };
 
 struct Request {
-  std::string method;  // "GET", "POST", ...
-  std::string target;  // path plus query, as received
-  std::string path;    // decoded path without the query
+  std::string method;                         // "GET", "POST", ...
+  std::string target;                         // path plus query, as received
+  std::string path;                           // decoded path without the query
   std::map<std::string, std::string> query;   // decoded query parameters
   std::map<std::string, std::string> params;  // path parameters from the route pattern
   Headers headers;
@@ -75,10 +74,10 @@ class Router {
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
-  std::uint16_t port = 0;  // 0: pick a free port; port() tells which
-  std::size_t body_limit = 1024 * 1024;                      // larger bodies: 413
-  std::chrono::milliseconds request_timeout{10000};          // read and handle: 408/503
-  std::chrono::milliseconds idle_timeout{60000};             // keep-alive connections
+  std::uint16_t port = 0;                            // 0: pick a free port; port() tells which
+  std::size_t body_limit = 1024 * 1024;              // larger bodies: 413
+  std::chrono::milliseconds request_timeout{10000};  // read and handle: 408/503
+  std::chrono::milliseconds idle_timeout{60000};     // keep-alive connections
   int io_threads = 1;
   int worker_threads = 4;  // handlers run here, never on the io threads
   // Called after each response (metrics, access log). `route` is the matched pattern or "".
@@ -95,6 +94,10 @@ class Server {
   void start();  // binds and listens; throws std::runtime_error when it cannot bind
   void stop();   // stops accepting, lets in-flight requests finish, joins threads
   std::uint16_t port() const;
+
+  // Observability and test hooks: connections accepted since start(), and those still open.
+  std::size_t connections_accepted() const;
+  std::size_t connections_open() const;
 
  private:
   struct Impl;

@@ -14,11 +14,13 @@
 namespace commerce::stack {
 
 // A child process; SIGKILLed on destruction if still running. stdout+stderr go to log_file
-// (appended) or are inherited when log_file is empty.
+// (appended) or are inherited when log_file is empty. The environment is ours overlaid by `env`.
+// The child gets SIGKILL when the thread that started it dies (PR_SET_PDEATHSIG), so nothing
+// outlives a crashed test. When we are root and `run_as` names a user, the child drops to it.
 class Process {
  public:
   Process(std::vector<std::string> argv, std::map<std::string, std::string> env = {},
-          std::string log_file = "");
+          std::string log_file = "", std::string run_as = "");
   ~Process();
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
@@ -54,9 +56,9 @@ std::string source_dir();
 class EmbeddedPostgres {
  public:
   struct Options {
-    std::string data_dir;     // empty: a new temporary folder, removed on destruction
-    std::uint16_t port = 0;   // 0: a free port
-    bool durable = true;      // false: fsync off (tests that never crash the server)
+    std::string data_dir;    // empty: a new temporary folder, removed on destruction
+    std::uint16_t port = 0;  // 0: a free port
+    bool durable = true;     // false: fsync off (tests that never crash the server)
     int max_connections = 300;
   };
   EmbeddedPostgres();
@@ -75,8 +77,14 @@ class EmbeddedPostgres {
   static EmbeddedPostgres& shared();
 
  private:
+  void initdb();
+  std::string log_tail() const;
+
   Options options_;
   bool own_dir_ = false;
+  std::string root_dir_;  // the temporary folder holding data/ and server.log
+  std::string log_file_;
+  std::unique_ptr<Process> server_;  // postgres in the foreground, our child
   std::uint16_t port_ = 0;
   bool running_ = false;
 };
@@ -102,7 +110,7 @@ class DevBroker {
 // The agents of the fleet, in start order, from deploy/agents.json.
 struct AgentSpec {
   std::string name;
-  std::uint16_t api_port = 0;    // fixed port for ./fleet up (0 in tests: any free port)
+  std::uint16_t api_port = 0;  // fixed port for ./fleet up (0 in tests: any free port)
   std::uint16_t admin_port = 0;
 };
 std::vector<AgentSpec> fleet_agents();
@@ -122,10 +130,10 @@ struct RunningAgent {
 class Fleet {
  public:
   struct Options {
-    std::string admin_url;   // superuser URL of the database to use
+    std::string admin_url;  // superuser URL of the database to use
     std::string brokers;
-    std::string log_dir;     // empty: a temporary folder
-    bool fixed_ports = false;  // use ports from deploy/agents.json
+    std::string log_dir;                     // empty: a temporary folder
+    bool fixed_ports = false;                // use ports from deploy/agents.json
     std::map<std::string, std::string> env;  // extra settings for every agent
     // extra settings per agent name
     std::map<std::string, std::map<std::string, std::string>> agent_env;
@@ -135,7 +143,8 @@ class Fleet {
 
   // Starts one instance of `agent` and waits until it is ready (READY_FILE written and
   // /readyz answering 200). Returns the instance id.
-  std::string start(const std::string& agent, std::chrono::milliseconds timeout = std::chrono::seconds(60));
+  std::string start(const std::string& agent,
+                    std::chrono::milliseconds timeout = std::chrono::seconds(60));
   void start_all();
   // SIGKILL (crash) or SIGTERM (graceful) one instance; graceful returns the exit status.
   void kill(const std::string& instance);
@@ -148,6 +157,10 @@ class Fleet {
   const std::string& log_dir() const;
   // Superuser URL (to read agents' own state in assertions and demo counts).
   const std::string& database_admin_url() const;
+  // The token every agent gets as OPERATOR_TOKEN (operator calls such as creating merchants).
+  const std::string& operator_token() const;
+  // Running instance ids in start order ("<agent>-<n>").
+  std::vector<std::string> instances() const;
 
  private:
   struct Impl;

@@ -7,13 +7,14 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <pqxx/pqxx>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <pqxx/pqxx>
 
 #include "commerce/bus/envelope.hpp"
 #include "commerce/bus/kafka.hpp"
@@ -52,6 +53,7 @@ class ConnectionPool {
   struct Slot;
   std::unique_ptr<pqxx::connection> take(std::chrono::milliseconds timeout);
   void give_back(std::unique_ptr<pqxx::connection> c);
+  void drop_idle();
 
   std::string url_;
   std::size_t size_;
@@ -86,6 +88,8 @@ bool claim_inbox(pqxx::work& tx, const std::string& message_id);
 struct RelayOptions {
   std::size_t batch = 500;
   std::chrono::milliseconds idle_poll{200};  // poll interval when no NOTIFY arrives
+  // How long to wait for the broker to acknowledge a batch before retrying it.
+  std::chrono::milliseconds publish_timeout{30000};
 };
 
 // Publishes committed outbox rows to Kafka in id order, deleting each batch once the broker
@@ -138,7 +142,9 @@ using MessageHandler = std::function<void(MessageContext&)>;
 // handler are skipped. A bad envelope or schema violation throws (so the bus dead-letters it).
 class MessageDispatcher {
  public:
-  MessageDispatcher(ConnectionPool& pool, const bus::SchemaRegistry& schemas);
+  // With `metrics`: messages_handled_total{type} and message_handling_duration_seconds{type}.
+  MessageDispatcher(ConnectionPool& pool, const bus::SchemaRegistry& schemas,
+                    metrics::Registry* metrics = nullptr);
   void on(const std::string& type, MessageHandler handler);
   bus::BatchHandler batch_handler();
   void handle(std::span<const bus::Message> batch);
@@ -146,6 +152,7 @@ class MessageDispatcher {
  private:
   ConnectionPool& pool_;
   const bus::SchemaRegistry& schemas_;
+  metrics::Registry* metrics_ = nullptr;
   std::map<std::string, MessageHandler> handlers_;
 };
 

@@ -1,0 +1,50 @@
+#pragma once
+// SQL for inventory's tables, always inside the caller's transaction. Row locks (FOR UPDATE,
+// in (sku, location) order) make concurrent instances safe; nothing here holds state.
+#include <optional>
+#include <pqxx/pqxx>
+#include <string>
+#include <vector>
+
+#include "domain/stock.hpp"
+
+namespace inventory {
+
+struct ReservationRecord {
+  ReservationStatus status = ReservationStatus::none;
+  bool released = false;  // released_at is set
+};
+
+class StockRepository {
+ public:
+  // The order's reservation row, locked; nullopt when there is none.
+  std::optional<ReservationRecord> lock_reservation(pqxx::work& tx, const std::string& merchant_id,
+                                                    const std::string& order_id) const;
+  // Inserts the order's one reservation row; false if it exists already (waits for a
+  // concurrent insert of the same order to settle).
+  bool insert_reservation(pqxx::work& tx, const std::string& merchant_id,
+                          const std::string& order_id, ReservationStatus status) const;
+  void set_status(pqxx::work& tx, const std::string& merchant_id, const std::string& order_id,
+                  ReservationStatus status) const;
+  // Sets released_at (the release was acknowledged) without changing the status.
+  void mark_released(pqxx::work& tx, const std::string& merchant_id,
+                     const std::string& order_id) const;
+  void insert_lines(pqxx::work& tx, const std::string& merchant_id, const std::string& order_id,
+                    const std::vector<Allocation>& lines) const;
+  std::vector<Allocation> lines(pqxx::work& tx, const std::string& merchant_id,
+                                const std::string& order_id) const;
+
+  // Levels of these SKUs at every location, locked in (sku, location) order.
+  std::vector<StockLevel> lock_levels(pqxx::work& tx, const std::string& merchant_id,
+                                      const std::vector<std::string>& skus) const;
+  std::optional<StockLevel> lock_level(pqxx::work& tx, const std::string& merchant_id,
+                                       const std::string& sku, const std::string& location) const;
+  std::vector<StockLevel> levels(pqxx::work& tx, const std::string& merchant_id,
+                                 const std::string& sku) const;
+
+  // Writes the level after a change and its ledger row.
+  void apply(pqxx::work& tx, const std::string& merchant_id, const LevelChange& change,
+             const std::string& reason, const std::optional<std::string>& order_id) const;
+};
+
+}  // namespace inventory

@@ -1,0 +1,23 @@
+// Composition root of the inventory agent: wiring only.
+#include "app/command_handlers.hpp"
+#include "app/http_routes.hpp"
+#include "app/stock_repository.hpp"
+#include "commerce/bus/topics.hpp"
+#include "commerce/runtime/agent.hpp"
+#include "domain/messages.hpp"
+
+int main() {
+  return commerce::runtime::guarded_main("inventory", [] {
+    commerce::runtime::Agent agent("inventory", commerce::config::Config::load());
+    inventory::StockRepository stock;
+    inventory::CommandHandlers handlers(stock);
+    agent.dispatcher().on(inventory::messages::kReserveStock,
+                          [&](commerce::store::MessageContext& ctx) { handlers.reserve(ctx); });
+    agent.dispatcher().on(inventory::messages::kReleaseStock,
+                          [&](commerce::store::MessageContext& ctx) { handlers.release(ctx); });
+    agent.subscribe({commerce::bus::topics::commands("inventory")});
+    inventory::HttpRoutes routes(agent.db(), stock);
+    routes.register_on(agent.api());
+    return agent.run();
+  });
+}

@@ -1,0 +1,38 @@
+#pragma once
+// Operator API on the orchestration API port (not under /v1: operators only, never merchants).
+//   GET /sagas?state=&stuck=true&order_id=&limit=&cursor=   GET /sagas/{id}
+#include <string>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "app/saga_repository.hpp"
+
+namespace commerce::http {
+class Router;
+struct Request;
+struct Response;
+}  // namespace commerce::http
+namespace commerce::store {
+class ConnectionPool;
+}
+
+namespace orchestration {
+
+class OperatorRoutes {
+ public:
+  // With an operator token, every call must carry "Authorization: Bearer <token>".
+  OperatorRoutes(commerce::store::ConnectionPool& db, SagaRepository& sagas,
+                 std::string operator_token);
+  void register_on(commerce::http::Router& router);
+  commerce::http::Response list(const commerce::http::Request& request);
+  commerce::http::Response get(const commerce::http::Request& request);
+
+ private:
+  commerce::store::ConnectionPool& db_;
+  SagaRepository& sagas_;
+  std::string operator_token_;
+};
+
+nlohmann::json saga_json(const SagaRow& row);
+
+}  // namespace orchestration

@@ -1,0 +1,43 @@
+#pragma once
+// The saga metrics: started, finished by outcome, duration, compensations by bounded reason,
+// and sagas per state (counted in the database at each scrape).
+#include <string>
+
+#include "domain/place_order_saga.hpp"
+
+namespace commerce::metrics {
+class Registry;
+template <class Metric>
+class Family;
+class Counter;
+class Gauge;
+class Histogram;
+}  // namespace commerce::metrics
+namespace commerce::store {
+class ConnectionPool;
+}
+
+namespace orchestration {
+
+class SagaRepository;
+
+class SagaMetrics {
+ public:
+  explicit SagaMetrics(commerce::metrics::Registry& registry);
+  void started(const std::string& type);
+  // What a decision did: compensation started, saga finished (with its duration).
+  void observe(const std::string& type, const SagaDecision& decision, TimePoint started_at,
+               TimePoint now);
+  // sagas_in_state{type,state} refreshed from the database on every scrape.
+  void count_states_on_collect(commerce::store::ConnectionPool& db, SagaRepository& sagas);
+
+ private:
+  commerce::metrics::Registry& registry_;
+  commerce::metrics::Family<commerce::metrics::Counter>& started_;
+  commerce::metrics::Family<commerce::metrics::Counter>& finished_;
+  commerce::metrics::Family<commerce::metrics::Histogram>& duration_;
+  commerce::metrics::Family<commerce::metrics::Gauge>& in_state_;
+  commerce::metrics::Family<commerce::metrics::Counter>& compensations_;
+};
+
+}  // namespace orchestration

@@ -1,0 +1,192 @@
+#include "app/http_routes.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "commerce/bus/envelope.hpp"
+#include "commerce/bus/topics.hpp"
+#include "commerce/core/ids.hpp"
+#include "commerce/http/http.hpp"
+#include "commerce/log/log.hpp"
+#include "commerce/store/store.hpp"
+#include "domain/order_events.hpp"
+#include "domain/place_order.hpp"
+
+namespace order {
+
+using commerce::http::Request;
+using commerce::http::Response;
+
+namespace {
+
+constexpr std::size_t kDefaultPageSize = 20;
+constexpr std::size_t kMaxPageSize = 100;
+
+Response validation_failed(const std::string& field, const std::string& message) {
+  auto body = nlohmann::json{{"error", {{"code", "validation_failed"}, {"message", message},
+                                        {"field", field}}}};
+  return Response::json(422, body);
+}
+
+bool is_uuid(const std::string& s) {
+  if (s.size() != 36) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (s[i] != '-') return false;
+    } else if (!std::isxdigit(static_cast<unsigned char>(s[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+nlohmann::json order_json(const OrderRecord& o, bool with_details) {
+  auto optional_text = [](const std::optional<std::string>& v) -> nlohmann::json {
+    return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+  };
+  nlohmann::json out = {{"id", o.id},
+                        {"status", to_string(o.status)},
+                        {"customer", {{"email", o.customer_email}}},
+                        {"total", money_json(o.total)},
+                        {"created_at", o.placed_at},
+                        {"confirmed_at", optional_text(o.confirmed_at)},
+                        {"cancelled_at", optional_text(o.cancelled_at)},
+                        {"cancel_reason", optional_text(o.cancel_reason)}};
+  if (with_details) {
+    auto lines = nlohmann::json::array();
+    for (const auto& l : o.lines) {
+      lines.push_back({{"sku", l.sku},
+                       {"title", l.title},
+                       {"quantity", l.quantity},
+                       {"unit_price", money_json(l.unit_price)},
+                       {"line_total", money_json(l.line_total)}});
+    }
+    auto timeline = nlohmann::json::array();
+    for (const auto& t : o.timeline) {
+      timeline.push_back({{"at", t.at}, {"event", t.event}, {"detail", t.detail}});
+    }
+    out["lines"] = lines;
+    out["timeline"] = timeline;
+  }
+  return out;
+}
+
+HttpRoutes::HttpRoutes(commerce::store::ConnectionPool& db, OrderRepository& orders,
+                       PriceCatalogueRepository& prices, ProductDirectory& products)
+    : db_(db), orders_(orders), prices_(prices), products_(products) {}
+
+void HttpRoutes::register_on(commerce::http::Router& router) {
+  router.add("POST", "/v1/orders", [this](const Request& r) { return place_order(r); });
+  router.add("GET", "/v1/orders", [this](const Request& r) { return list_orders(r); });
+  router.add("GET", "/v1/orders/{id}", [this](const Request& r) { return get_order(r); });
+}
+
+Response HttpRoutes::place_order(const Request& request) {
+  const auto merchant_id = request.header("X-Merchant-Id");
+  if (merchant_id.empty()) return Response::error(401, "unauthenticated", "X-Merchant-Id missing");
+
+  nlohmann::json body;
+  if (auto error = commerce::http::parse_json(request, body)) return *error;
+  auto parsed = parse_place_order(body);
+  if (auto* invalid = std::get_if<ValidationError>(&parsed)) {
+    return validation_failed(invalid->field, invalid->message);
+  }
+  const auto& placing = std::get<PlaceOrderRequest>(parsed);
+
+  // Prices come from our catalogue; a miss asks the product agent and remembers the answer.
+  std::vector<std::string> skus;
+  for (const auto& line : placing.lines) skus.push_back(line.sku);
+  Catalogue catalogue;
+  db_.read([&](pqxx::work& tx) { catalogue = prices_.find(tx, merchant_id, skus); });
+  std::vector<CatalogueEntry> learnt;
+  for (const auto& sku : skus) {
+    if (catalogue.count(sku)) continue;
+    try {
+      if (auto entry = products_.lookup(merchant_id, sku)) learnt.push_back(*entry);
+    } catch (const ProductDirectoryUnavailable& e) {
+      commerce::log::warn("product lookup failed", {{"sku", sku}, {"error", e.what()}});
+      return Response::error(503, "dependency_unavailable",
+                             "the product catalogue cannot be reached; retry later");
+    }
+  }
+  if (!learnt.empty()) {
+    db_.transact([&](pqxx::work& tx) {
+      for (const auto& entry : learnt) prices_.remember(tx, merchant_id, entry);
+    });
+    for (const auto& entry : learnt) catalogue.emplace(entry.sku, entry);
+  }
+
+  auto priced = price(placing.lines, catalogue);
+  if (auto* rejected = std::get_if<PricingError>(&priced)) {
+    auto error = nlohmann::json{
+        {"error",
+         {{"code", rejected->code}, {"message", rejected->message}, {"field", rejected->field}}}};
+    return Response::json(422, error);
+  }
+  const auto& priced_order = std::get<PricedOrder>(priced);
+
+  const auto order_id = commerce::core::uuid_v7();
+  db_.transact([&](pqxx::work& tx) {
+    orders_.insert(tx, order_id, merchant_id, placing.customer_email, priced_order,
+                   placing.card_token);
+    auto payload =
+        order_placed_payload(order_id, placing.customer_email, priced_order, placing.card_token);
+    commerce::store::append_outbox(
+        tx, commerce::bus::topics::events("order"), order_id,
+        commerce::bus::make_envelope("order.OrderPlaced", merchant_id, std::move(payload), nullptr,
+                                     request.header("traceparent")));
+  });
+  std::optional<OrderRecord> placed;
+  db_.read([&](pqxx::work& tx) { placed = orders_.find(tx, merchant_id, order_id); });
+  commerce::log::info("order placed", {{"order_id", order_id}, {"merchant_id", merchant_id}});
+  return Response::json(201, order_json(*placed, true));
+}
+
+Response HttpRoutes::get_order(const Request& request) {
+  const auto merchant_id = request.header("X-Merchant-Id");
+  if (merchant_id.empty()) return Response::error(401, "unauthenticated", "X-Merchant-Id missing");
+  const auto id = request.params.at("id");
+  if (!is_uuid(id)) return Response::error(404, "not_found", "no order " + id);
+  std::optional<OrderRecord> found;
+  db_.read([&](pqxx::work& tx) { found = orders_.find(tx, merchant_id, id); });
+  if (!found) return Response::error(404, "not_found", "no order " + id);
+  return Response::json(200, order_json(*found, true));
+}
+
+Response HttpRoutes::list_orders(const Request& request) {
+  const auto merchant_id = request.header("X-Merchant-Id");
+  if (merchant_id.empty()) return Response::error(401, "unauthenticated", "X-Merchant-Id missing");
+  std::size_t limit = kDefaultPageSize;
+  if (auto it = request.query.find("limit"); it != request.query.end()) {
+    const auto& text = it->second;
+    if (text.empty() || text.size() > 3 ||
+        text.find_first_not_of("0123456789") != std::string::npos || std::stoul(text) < 1 ||
+        std::stoul(text) > kMaxPageSize) {
+      return validation_failed("limit", "limit must be an integer from 1 to " +
+                                            std::to_string(kMaxPageSize));
+    }
+    limit = std::stoul(text);
+  }
+  std::optional<std::string> cursor;
+  if (auto it = request.query.find("cursor"); it != request.query.end() && !it->second.empty()) {
+    if (!is_uuid(it->second)) return validation_failed("cursor", "cursor is not one we gave out");
+    cursor = it->second;
+  }
+  std::optional<OrderStatus> status;
+  if (auto it = request.query.find("status"); it != request.query.end() && !it->second.empty()) {
+    status = parse_status(it->second);
+    if (!status) {
+      return validation_failed("status", "status must be pending, confirmed or cancelled");
+    }
+  }
+  OrderPage page;
+  db_.read([&](pqxx::work& tx) { page = orders_.list(tx, merchant_id, limit, cursor, status); });
+  auto items = nlohmann::json::array();
+  for (const auto& o : page.orders) items.push_back(order_json(o, false));
+  return Response::json(200, {{"orders", items},
+                              {"next_cursor", page.next_cursor ? nlohmann::json(*page.next_cursor)
+                                                               : nlohmann::json(nullptr)}});
+}
+
+}  // namespace order

@@ -1,0 +1,42 @@
+#pragma once
+// Thin message handlers: commands from orchestration, product events feeding the price
+// catalogue, inventory and payment events feeding the timeline. They run inside the
+// dispatcher's batch transaction.
+#include "app/order_repository.hpp"
+#include "app/price_catalogue.hpp"
+
+namespace commerce::store {
+class MessageContext;
+}
+
+namespace order {
+
+class CommandHandlers {
+ public:
+  explicit CommandHandlers(OrderRepository& orders) : orders_(orders) {}
+  void confirm(commerce::store::MessageContext& ctx);  // order.ConfirmOrder
+  void cancel(commerce::store::MessageContext& ctx);   // order.CancelOrder
+
+ private:
+  OrderRepository& orders_;
+};
+
+class CatalogueFeed {
+ public:
+  explicit CatalogueFeed(PriceCatalogueRepository& prices) : prices_(prices) {}
+  void on_product(commerce::store::MessageContext& ctx);  // product.ProductCreated/Updated
+
+ private:
+  PriceCatalogueRepository& prices_;
+};
+
+class TimelineFeed {
+ public:
+  explicit TimelineFeed(OrderRepository& orders) : orders_(orders) {}
+  void on_event(commerce::store::MessageContext& ctx);  // inventory.* and payment.* events
+
+ private:
+  OrderRepository& orders_;
+};
+
+}  // namespace order

@@ -1,0 +1,150 @@
+#include "app/order_repository.hpp"
+
+namespace order {
+
+namespace {
+
+// Timestamps leave PostgreSQL as RFC 3339 UTC with milliseconds.
+std::string rfc3339(const std::string& column) {
+  return "to_char(" + column + " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
+}
+
+const std::string kOrderColumns =
+    "id::text, merchant_id, status, customer_email, currency, total_minor, card_token, "
+    "cancel_reason, " +
+    rfc3339("placed_at") + ", " + rfc3339("confirmed_at") + ", " + rfc3339("cancelled_at");
+
+OrderRecord order_from_row(const pqxx::row& row) {
+  OrderRecord o;
+  o.id = row[0].as<std::string>();
+  o.merchant_id = row[1].as<std::string>();
+  o.status = parse_status(row[2].as<std::string>()).value_or(OrderStatus::pending);
+  o.customer_email = row[3].as<std::string>();
+  o.total = Money{row[5].as<std::int64_t>(), row[4].as<std::string>()};
+  o.card_token = row[6].as<std::string>();
+  if (!row[7].is_null()) o.cancel_reason = row[7].as<std::string>();
+  o.placed_at = row[8].as<std::string>();
+  if (!row[9].is_null()) o.confirmed_at = row[9].as<std::string>();
+  if (!row[10].is_null()) o.cancelled_at = row[10].as<std::string>();
+  return o;
+}
+
+}  // namespace
+
+std::string OrderRepository::insert(pqxx::work& tx, const std::string& id,
+                                    const std::string& merchant_id,
+                                    const std::string& customer_email, const PricedOrder& priced,
+                                    const std::string& card_token) {
+  auto placed = tx.exec_params1(
+      "INSERT INTO orders (id, merchant_id, status, customer_email, currency, total_minor, "
+      "card_token, placed_at, updated_at) "
+      "VALUES ($1, $2, 'pending', $3, $4, $5, $6, clock_timestamp(), clock_timestamp()) "
+      "RETURNING " +
+          rfc3339("placed_at"),
+      id, merchant_id, customer_email, priced.total.currency, priced.total.amount_minor,
+      card_token);
+  int line_no = 1;
+  for (const auto& line : priced.lines) {
+    tx.exec_params0(
+        "INSERT INTO order_lines (order_id, line_no, merchant_id, sku, title, quantity, "
+        "unit_price_minor, line_total_minor, currency) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        id, line_no++, merchant_id, line.sku, line.title, line.quantity,
+        line.unit_price.amount_minor, line.line_total.amount_minor, line.unit_price.currency);
+  }
+  tx.exec_params0(
+      "INSERT INTO order_timeline (order_id, merchant_id, at, event, detail) "
+      "SELECT id, merchant_id, placed_at, 'placed', $2::jsonb FROM orders WHERE id = $1",
+      id,
+      nlohmann::json{{"total", {{"amount_minor", priced.total.amount_minor},
+                                {"currency", priced.total.currency}}},
+                     {"lines", priced.lines.size()}}
+          .dump());
+  return placed[0].as<std::string>();
+}
+
+std::optional<OrderRecord> OrderRepository::find(pqxx::work& tx, const std::string& merchant_id,
+                                                 const std::string& id) {
+  auto rows = tx.exec_params("SELECT " + kOrderColumns +
+                                 " FROM orders WHERE id = $1::uuid AND merchant_id = $2",
+                             id, merchant_id);
+  if (rows.empty()) return std::nullopt;
+  OrderRecord o = order_from_row(rows[0]);
+  for (const auto& row : tx.exec_params(
+           "SELECT sku, title, quantity, unit_price_minor, line_total_minor, currency "
+           "FROM order_lines WHERE order_id = $1::uuid ORDER BY line_no",
+           id)) {
+    const auto currency = row[5].as<std::string>();
+    o.lines.push_back(PricedLine{row[0].as<std::string>(), row[1].as<std::string>(),
+                                 row[2].as<std::int64_t>(),
+                                 Money{row[3].as<std::int64_t>(), currency},
+                                 Money{row[4].as<std::int64_t>(), currency}});
+  }
+  for (const auto& row :
+       tx.exec_params("SELECT " + rfc3339("at") +
+                          ", event, detail::text FROM order_timeline WHERE order_id = $1::uuid "
+                          "ORDER BY at, id",
+                      id)) {
+    o.timeline.push_back(TimelineRow{row[0].as<std::string>(), row[1].as<std::string>(),
+                                     nlohmann::json::parse(row[2].as<std::string>())});
+  }
+  return o;
+}
+
+std::optional<OrderRecord> OrderRepository::lock(pqxx::work& tx, const std::string& merchant_id,
+                                                 const std::string& id) {
+  auto rows = tx.exec_params("SELECT " + kOrderColumns +
+                                 " FROM orders WHERE id = $1::uuid AND merchant_id = $2 "
+                                 "FOR UPDATE",
+                             id, merchant_id);
+  if (rows.empty()) return std::nullopt;
+  return order_from_row(rows[0]);
+}
+
+void OrderRepository::mark_confirmed(pqxx::work& tx, const std::string& id) {
+  tx.exec_params0(
+      "UPDATE orders SET status = 'confirmed', confirmed_at = clock_timestamp(), "
+      "updated_at = clock_timestamp() WHERE id = $1::uuid",
+      id);
+}
+
+void OrderRepository::mark_cancelled(pqxx::work& tx, const std::string& id,
+                                     const std::string& reason) {
+  tx.exec_params0(
+      "UPDATE orders SET status = 'cancelled', cancelled_at = clock_timestamp(), "
+      "cancel_reason = $2, updated_at = clock_timestamp() WHERE id = $1::uuid",
+      id, reason);
+}
+
+void OrderRepository::add_timeline(pqxx::work& tx, const std::string& order_id,
+                                   const std::string& merchant_id, const std::string& event,
+                                   const nlohmann::json& detail, const std::string& at) {
+  tx.exec_params0(
+      "INSERT INTO order_timeline (order_id, merchant_id, at, event, detail) "
+      "VALUES ($1::uuid, $2, COALESCE(NULLIF($3, '')::timestamptz, clock_timestamp()), $4, "
+      "$5::jsonb)",
+      order_id, merchant_id, at, event, detail.dump());
+}
+
+OrderPage OrderRepository::list(pqxx::work& tx, const std::string& merchant_id, std::size_t limit,
+                                const std::optional<std::string>& after_id,
+                                const std::optional<OrderStatus>& status) {
+  // One more than asked tells whether there is a next page.
+  auto rows = tx.exec_params(
+      "SELECT " + kOrderColumns +
+          " FROM orders WHERE merchant_id = $1 "
+          "AND ($2::uuid IS NULL OR id < $2::uuid) AND ($3::text IS NULL OR status = $3) "
+          "ORDER BY id DESC LIMIT $4",
+      merchant_id, after_id, status ? std::optional<std::string>(to_string(*status)) : std::nullopt,
+      static_cast<long>(limit + 1));
+  OrderPage page;
+  for (const auto& row : rows) {
+    if (page.orders.size() == limit) {
+      page.next_cursor = page.orders.back().id;
+      break;
+    }
+    page.orders.push_back(order_from_row(row));
+  }
+  return page;
+}
+
+}  // namespace order

@@ -1,0 +1,69 @@
+#pragma once
+// SQL for orders, their lines and timeline, on the caller's transaction.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+#include "domain/order.hpp"
+#include "domain/pricing.hpp"
+
+namespace order {
+
+struct TimelineRow {
+  std::string at;  // RFC 3339 UTC
+  std::string event;
+  nlohmann::json detail = nlohmann::json::object();
+};
+
+struct OrderRecord {
+  std::string id;
+  std::string merchant_id;
+  OrderStatus status = OrderStatus::pending;
+  std::string customer_email;
+  Money total;
+  std::string card_token;
+  std::optional<std::string> cancel_reason;
+  std::string placed_at;
+  std::optional<std::string> confirmed_at;
+  std::optional<std::string> cancelled_at;
+  std::vector<PricedLine> lines;
+  std::vector<TimelineRow> timeline;
+};
+
+struct OrderPage {
+  std::vector<OrderRecord> orders;  // without lines and timeline
+  std::optional<std::string> next_cursor;
+};
+
+class OrderRepository {
+ public:
+  // Inserts the order, its lines and the "placed" timeline entry; returns placed_at.
+  std::string insert(pqxx::work& tx, const std::string& id, const std::string& merchant_id,
+                     const std::string& customer_email, const PricedOrder& priced,
+                     const std::string& card_token);
+
+  // The order with lines and timeline, or nullopt (unknown or another merchant's).
+  std::optional<OrderRecord> find(pqxx::work& tx, const std::string& merchant_id,
+                                  const std::string& id);
+  // The order row only, locked for update.
+  std::optional<OrderRecord> lock(pqxx::work& tx, const std::string& merchant_id,
+                                  const std::string& id);
+
+  void mark_confirmed(pqxx::work& tx, const std::string& id);
+  void mark_cancelled(pqxx::work& tx, const std::string& id, const std::string& reason);
+
+  // `at` empty: now.
+  void add_timeline(pqxx::work& tx, const std::string& order_id, const std::string& merchant_id,
+                    const std::string& event, const nlohmann::json& detail,
+                    const std::string& at = "");
+
+  // Newest first; `after_id` is the cursor (the last id of the previous page).
+  OrderPage list(pqxx::work& tx, const std::string& merchant_id, std::size_t limit,
+                 const std::optional<std::string>& after_id,
+                 const std::optional<OrderStatus>& status);
+};
+
+}  // namespace order

@@ -1,0 +1,41 @@
+// The order agent's composition root: wiring only.
+#include "app/http_routes.hpp"
+#include "app/message_handlers.hpp"
+#include "app/order_repository.hpp"
+#include "app/price_catalogue.hpp"
+#include "commerce/bus/topics.hpp"
+#include "commerce/runtime/agent.hpp"
+
+int main() {
+  return commerce::runtime::guarded_main("order", [] {
+    namespace topics = commerce::bus::topics;
+    using commerce::store::MessageContext;
+    commerce::runtime::Agent agent("order", commerce::config::Config::load());
+
+    order::OrderRepository orders;
+    order::PriceCatalogueRepository prices;
+    order::ProductDirectory products(agent.http_client(),
+                                     agent.config().get("AGENT_URL_PRODUCT", ""));
+
+    order::CommandHandlers commands(orders);
+    order::CatalogueFeed catalogue(prices);
+    order::TimelineFeed timeline(orders);
+    auto& dispatcher = agent.dispatcher();
+    dispatcher.on("order.ConfirmOrder", [&](MessageContext& ctx) { commands.confirm(ctx); });
+    dispatcher.on("order.CancelOrder", [&](MessageContext& ctx) { commands.cancel(ctx); });
+    for (const char* type : {"product.ProductCreated", "product.ProductUpdated"}) {
+      dispatcher.on(type, [&](MessageContext& ctx) { catalogue.on_product(ctx); });
+    }
+    for (const char* type :
+         {"inventory.StockReserved", "inventory.StockReservationFailed", "inventory.StockReleased",
+          "payment.PaymentAuthorized", "payment.PaymentDeclined", "payment.PaymentVoided"}) {
+      dispatcher.on(type, [&](MessageContext& ctx) { timeline.on_event(ctx); });
+    }
+    agent.subscribe({topics::commands("order"), topics::events("product"),
+                     topics::events("inventory"), topics::events("payment")});
+
+    order::HttpRoutes routes(agent.db(), orders, prices, products);
+    routes.register_on(agent.api());
+    return agent.run();
+  });
+}

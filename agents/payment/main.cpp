@@ -1,0 +1,26 @@
+// Composition root of the payment agent: wiring only.
+#include "app/authorization_repository.hpp"
+#include "app/command_handlers.hpp"
+#include "app/http_routes.hpp"
+#include "app/provider_factory.hpp"
+#include "commerce/bus/topics.hpp"
+#include "commerce/runtime/agent.hpp"
+#include "domain/messages.hpp"
+
+int main() {
+  return commerce::runtime::guarded_main("payment", [] {
+    commerce::runtime::Agent agent("payment", commerce::config::Config::load());
+    auto provider = payment::make_provider(agent.config());
+    payment::AuthorizationRepository authorizations;
+    payment::CommandHandlers handlers(authorizations, *provider);
+    agent.dispatcher().on(payment::messages::kAuthorizePayment,
+                          [&](commerce::store::MessageContext& ctx) { handlers.authorize(ctx); });
+    agent.dispatcher().on(
+        payment::messages::kVoidPayment,
+        [&](commerce::store::MessageContext& ctx) { handlers.void_payment(ctx); });
+    agent.subscribe({commerce::bus::topics::commands("payment")});
+    payment::HttpRoutes routes(agent.db(), authorizations);
+    routes.register_on(agent.api());
+    return agent.run();
+  });
+}

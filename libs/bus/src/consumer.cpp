@@ -1,0 +1,512 @@
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <optional>
+#include <set>
+#include <span>
+#include <stdexcept>
+#include <thread>
+
+#include "commerce/bus/kafka.hpp"
+#include "commerce/log/log.hpp"
+#include "commerce/metrics/registry.hpp"
+#include "rdkafka_util.hpp"
+
+namespace commerce::bus {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using TopicPartition = std::pair<std::string, std::int32_t>;
+
+constexpr auto kPollSlice = std::chrono::milliseconds(100);
+
+std::string describe(std::exception_ptr failure) {
+  try {
+    std::rethrow_exception(failure);
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "unknown exception";
+  }
+}
+
+// How one handler call ended.
+enum class Outcome { handled, transient, permanent };
+
+}  // namespace
+
+struct Consumer::Impl {
+  BusConfig config;
+  ConsumerOptions options;
+  BatchHandler handler;
+  Producer& dead_letters;
+
+  rd_kafka_t* rk = nullptr;
+  std::thread poller;
+  std::atomic<bool> stop_requested{false};
+  std::atomic<bool> running{false};
+  bool started = false;
+  bool closed = false;
+
+  // Poll-thread state (the rebalance callback runs on the poll thread too).
+  std::set<TopicPartition> assigned;
+  std::map<TopicPartition, std::int64_t> handled;  // next offset to commit, per partition
+  std::deque<Message> stash;  // polled while the batch in hand was being retried
+
+  metrics::Family<metrics::Counter>* consumed = nullptr;
+  metrics::Family<metrics::Counter>* retried = nullptr;
+  metrics::Family<metrics::Counter>* dead_lettered = nullptr;
+  metrics::Family<metrics::Histogram>* batch_duration = nullptr;
+  metrics::Family<metrics::Gauge>* lag = nullptr;
+
+  Impl(const BusConfig& c, ConsumerOptions o, BatchHandler h, Producer& dlq)
+      : config(c), options(std::move(o)), handler(std::move(h)), dead_letters(dlq) {}
+
+  // ---- librdkafka callbacks -------------------------------------------------------------
+
+  static void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                           rd_kafka_topic_partition_list_t* partitions, void* opaque) {
+    static_cast<Impl*>(opaque)->rebalance(rk, err, partitions);
+  }
+
+  void rebalance(rd_kafka_t* handle, rd_kafka_resp_err_t err,
+                 rd_kafka_topic_partition_list_t* partitions) {
+    const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(handle), "COOPERATIVE") == 0;
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+      for (int i = 0; i < partitions->cnt; ++i) {
+        assigned.emplace(partitions->elems[i].topic, partitions->elems[i].partition);
+      }
+      log::info("kafka partitions assigned", {{"group", options.group},
+                                              {"count", std::to_string(partitions->cnt)},
+                                              {"protocol", cooperative ? "cooperative" : "eager"}});
+      if (cooperative) {
+        if (auto* error = rd_kafka_incremental_assign(handle, partitions)) {
+          log::error("kafka incremental assign failed", {{"error", rd_kafka_error_string(error)}});
+          rd_kafka_error_destroy(error);
+        }
+      } else {
+        rd_kafka_assign(handle, partitions);
+      }
+      return;
+    }
+    if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
+      // Commit what is done before someone else takes these partitions over; when the
+      // assignment was lost (session timed out) the commit would be rejected anyway.
+      if (!rd_kafka_assignment_lost(handle)) commit_handled(partitions, /*async=*/false);
+      for (int i = 0; i < partitions->cnt; ++i) {
+        const TopicPartition tp{partitions->elems[i].topic, partitions->elems[i].partition};
+        assigned.erase(tp);
+        handled.erase(tp);
+        if (lag != nullptr) lag->with({tp.first, std::to_string(tp.second)}).set(0);
+      }
+      log::info("kafka partitions revoked",
+                {{"group", options.group}, {"count", std::to_string(partitions->cnt)}});
+      if (cooperative) {
+        if (auto* error = rd_kafka_incremental_unassign(handle, partitions)) {
+          log::error("kafka incremental unassign failed",
+                     {{"error", rd_kafka_error_string(error)}});
+          rd_kafka_error_destroy(error);
+        }
+      } else {
+        rd_kafka_assign(handle, nullptr);
+      }
+      return;
+    }
+    log::error("kafka rebalance error", {{"error", rd_kafka_err2str(err)}});
+    assigned.clear();
+    rd_kafka_assign(handle, nullptr);
+  }
+
+  static void on_commit(rd_kafka_t*, rd_kafka_resp_err_t err,
+                        rd_kafka_topic_partition_list_t* offsets, void*) {
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR || err == RD_KAFKA_RESP_ERR__NO_OFFSET) return;
+    // Harmless: the messages come again and the inbox skips them.
+    log::warn("kafka offset commit failed", {{"error", rd_kafka_err2str(err)}});
+  }
+
+  static void on_error(rd_kafka_t* handle, int err, const char* reason, void*) {
+    log::warn("kafka consumer error",
+              {{"code", rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err))},
+               {"error", reason},
+               {"client", rd_kafka_name(handle)}});
+  }
+
+  // ---- set-up -----------------------------------------------------------------------------
+
+  void create() {
+    if (options.group.empty()) throw std::invalid_argument("kafka consumer: no group");
+    if (options.topics.empty()) throw std::invalid_argument("kafka consumer: no topics");
+    if (options.dead_letter_topic.empty()) {
+      // Without one a poison message could only be dropped or block its partition forever.
+      throw std::invalid_argument("kafka consumer: no dead-letter topic");
+    }
+    if (options.max_batch == 0) options.max_batch = 1;
+    if (options.backoff_initial.count() <= 0)
+      options.backoff_initial = std::chrono::milliseconds(1);
+    if (options.backoff_max < options.backoff_initial)
+      options.backoff_max = options.backoff_initial;
+
+    auto conf = detail::make_conf(config, {{"group.id", options.group},
+                                           {"enable.auto.commit", "false"},
+                                           {"enable.auto.offset.store", "false"},
+                                           {"auto.offset.reset", "earliest"},
+                                           {"allow.auto.create.topics", "true"},
+                                           {"topic.metadata.refresh.interval.ms", "1000"},
+                                           {"session.timeout.ms", "6000"},
+                                           {"heartbeat.interval.ms", "1000"},
+                                           {"enable.partition.eof", "false"}});
+    rd_kafka_conf_set_opaque(conf.get(), this);
+    rd_kafka_conf_set_rebalance_cb(conf.get(), &Impl::on_rebalance);
+    rd_kafka_conf_set_offset_commit_cb(conf.get(), &Impl::on_commit);
+    rd_kafka_conf_set_error_cb(conf.get(), &Impl::on_error);
+    rk = detail::create_handle(RD_KAFKA_CONSUMER, std::move(conf));
+    rd_kafka_poll_set_consumer(rk);
+
+    if (options.metrics != nullptr) {
+      auto& m = *options.metrics;
+      consumed =
+          &m.counter("bus_messages_consumed_total", "Messages handled successfully.", {"topic"});
+      retried =
+          &m.counter("bus_messages_retried_total",
+                     "Messages handed to the handler again after a transient failure.", {"topic"});
+      dead_lettered =
+          &m.counter("bus_messages_dead_lettered_total",
+                     "Messages that could never be handled, sent to the DLQ.", {"topic"});
+      batch_duration =
+          &m.histogram("bus_batch_duration_seconds", "Time the handler took for one batch.");
+      lag = &m.gauge("bus_consumer_lag", "High watermark minus the consumer position.",
+                     {"topic", "partition"});
+    }
+  }
+
+  void subscribe() {
+    detail::PartitionListPtr topics(
+        rd_kafka_topic_partition_list_new(static_cast<int>(options.topics.size())));
+    for (const auto& topic : options.topics) {
+      rd_kafka_topic_partition_list_add(topics.get(), topic.c_str(), RD_KAFKA_PARTITION_UA);
+    }
+    if (const auto err = rd_kafka_subscribe(rk, topics.get())) {
+      throw std::runtime_error(std::string("kafka consumer: subscribe failed: ") +
+                               rd_kafka_err2str(err));
+    }
+  }
+
+  // ---- the poll thread ----------------------------------------------------------------
+
+  void run() {
+    while (!stop_requested.load()) {
+      std::vector<Message> batch = gather();
+      if (batch.empty()) continue;
+      process(std::move(batch));  // finishes even when a stop arrived meanwhile
+      refresh_lag();
+    }
+    shut_down();
+    running = false;
+  }
+
+  // One message or none; errors from the broker are logged, never handed on.
+  std::optional<Message> poll_one(std::chrono::milliseconds timeout) {
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, static_cast<int>(timeout.count()));
+    if (m == nullptr) return std::nullopt;
+    std::optional<Message> out;
+    if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      const bool eof = m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF;
+      log::write(eof ? log::Level::debug : log::Level::warn, "kafka consumer poll error",
+                 {{"topic", m->rkt != nullptr ? rd_kafka_topic_name(m->rkt) : ""},
+                  {"error", rd_kafka_message_errstr(m)}});
+    } else {
+      Message message;
+      message.topic = rd_kafka_topic_name(m->rkt);
+      message.partition = m->partition;
+      message.offset = m->offset;
+      if (m->key != nullptr) message.key.assign(static_cast<const char*>(m->key), m->key_len);
+      if (m->payload != nullptr) {
+        message.value.assign(static_cast<const char*>(m->payload), m->len);
+      }
+      message.headers = detail::copy_headers(m);
+      out = std::move(message);
+    }
+    rd_kafka_message_destroy(m);  // we keep copies only: nothing outlives close()
+    return out;
+  }
+
+  std::vector<Message> gather() {
+    std::vector<Message> batch;
+    while (!stash.empty() && batch.size() < options.max_batch) {
+      if (assigned.count({stash.front().topic, stash.front().partition}) != 0) {
+        batch.push_back(std::move(stash.front()));
+      }
+      stash.pop_front();
+    }
+    if (batch.empty()) {
+      auto first = poll_one(kPollSlice);
+      if (!first) return batch;
+      batch.push_back(std::move(*first));
+    }
+    const auto deadline = Clock::now() + options.batch_wait;
+    while (batch.size() < options.max_batch) {
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      auto next = poll_one(std::max(left, std::chrono::milliseconds(0)));
+      if (!next) {
+        if (Clock::now() >= deadline) break;
+        continue;
+      }
+      batch.push_back(std::move(*next));
+    }
+    return batch;
+  }
+
+  Outcome call(std::span<const Message> messages, std::string* error) {
+    const auto started_at = Clock::now();
+    Outcome outcome = Outcome::handled;
+    try {
+      handler(messages);
+    } catch (const TransientError& e) {
+      *error = e.what();
+      outcome = Outcome::transient;
+    } catch (...) {
+      *error = describe(std::current_exception());
+      outcome = Outcome::permanent;
+    }
+    if (batch_duration != nullptr) {
+      batch_duration->with().observe(
+          std::chrono::duration<double>(Clock::now() - started_at).count());
+    }
+    return outcome;
+  }
+
+  void count(metrics::Family<metrics::Counter>* family, std::span<const Message> messages) {
+    if (family == nullptr) return;
+    for (const auto& m : messages) family->with({m.topic}).inc();
+  }
+
+  // Drops messages whose partition was revoked while we held them: the new owner redelivers.
+  void keep_assigned(std::vector<Message>& batch) {
+    std::erase_if(batch, [&](const Message& m) {
+      return assigned.count({m.topic, m.partition}) == 0;
+    });
+  }
+
+  // Pauses the assigned partitions while a batch is retried, so polling (which keeps us in the
+  // group) fetches nothing new; resumes them when the batch is settled.
+  class PauseGuard {
+   public:
+    explicit PauseGuard(Impl& impl) : impl_(impl) {}
+    ~PauseGuard() {
+      if (paused_) rd_kafka_resume_partitions(impl_.rk, paused_.get());
+    }
+    void engage() {
+      if (paused_) return;
+      rd_kafka_topic_partition_list_t* current = nullptr;
+      if (rd_kafka_assignment(impl_.rk, &current) != RD_KAFKA_RESP_ERR_NO_ERROR) return;
+      paused_.reset(current);
+      rd_kafka_pause_partitions(impl_.rk, paused_.get());
+    }
+
+   private:
+    Impl& impl_;
+    detail::PartitionListPtr paused_;
+  };
+
+  // Polls (for liveness in the group) for `wait`; false if a stop was requested.
+  bool back_off(std::chrono::milliseconds wait) {
+    const auto until = Clock::now() + wait;
+    while (Clock::now() < until) {
+      if (stop_requested.load()) return false;
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
+      if (auto m = poll_one(std::clamp(left, std::chrono::milliseconds(0), kPollSlice))) {
+        stash.push_back(std::move(*m));
+      }
+    }
+    return !stop_requested.load();
+  }
+
+  std::chrono::milliseconds next_backoff(std::chrono::milliseconds current) const {
+    return std::min(current * 2, options.backoff_max);
+  }
+
+  void process(std::vector<Message> batch) {
+    PauseGuard pause(*this);
+    auto backoff = options.backoff_initial;
+    for (;;) {
+      keep_assigned(batch);
+      if (batch.empty()) return;
+      std::string error;
+      switch (call(batch, &error)) {
+        case Outcome::handled:
+          count(consumed, batch);
+          mark_handled(batch);
+          commit_handled(nullptr, /*async=*/true);
+          return;
+        case Outcome::transient:
+          log::warn("batch failed transiently, retrying",
+                    {{"group", options.group},
+                     {"messages", std::to_string(batch.size())},
+                     {"backoff_ms", std::to_string(backoff.count())},
+                     {"error", error}});
+          pause.engage();
+          // A stop during retries leaves the batch uncommitted: it is redelivered later.
+          if (!back_off(backoff)) return;
+          count(retried, batch);
+          backoff = next_backoff(backoff);
+          continue;
+        case Outcome::permanent:
+          log::warn("batch failed, replaying one message at a time",
+                    {{"group", options.group},
+                     {"messages", std::to_string(batch.size())},
+                     {"error", error}});
+          replay_one_by_one(batch, pause);
+          commit_handled(nullptr, /*async=*/true);
+          return;
+      }
+    }
+  }
+
+  void replay_one_by_one(std::vector<Message>& batch, PauseGuard& pause) {
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      const Message& message = batch[i];
+      auto backoff = options.backoff_initial;
+      for (;;) {
+        if (assigned.count({message.topic, message.partition}) == 0) break;  // revoked
+        std::string error;
+        const Outcome outcome = call(std::span<const Message>(&message, 1), &error);
+        if (outcome == Outcome::handled) {
+          count(consumed, std::span<const Message>(&message, 1));
+          mark_handled(std::span<const Message>(&message, 1));
+          break;
+        }
+        if (outcome == Outcome::permanent && dead_letter(message, error)) {
+          count(dead_lettered, std::span<const Message>(&message, 1));
+          mark_handled(std::span<const Message>(&message, 1));
+          break;
+        }
+        // Transient failure, or the dead-letter copy could not be written: never skip.
+        pause.engage();
+        if (!back_off(backoff)) return;
+        count(retried, std::span<const Message>(&message, 1));
+        backoff = next_backoff(backoff);
+      }
+    }
+  }
+
+  bool dead_letter(const Message& message, const std::string& error) {
+    OutgoingMessage copy;
+    copy.topic = options.dead_letter_topic;
+    copy.key = message.key;
+    copy.value = message.value;
+    copy.headers = message.headers;
+    copy.headers.emplace_back(kDlqError, error);
+    copy.headers.emplace_back(kDlqTopic, message.topic);
+    copy.headers.emplace_back(kDlqPartition, std::to_string(message.partition));
+    copy.headers.emplace_back(kDlqOffset, std::to_string(message.offset));
+    std::string why;
+    std::vector<OutgoingMessage> one;
+    one.push_back(std::move(copy));
+    // Bounded well below max.poll.interval.ms; on failure the caller backs off and retries.
+    if (!dead_letters.produce_and_wait(std::move(one), std::chrono::seconds(30), &why)) {
+      log::error("dead-lettering failed, will retry",
+                 {{"topic", message.topic},
+                  {"partition", std::to_string(message.partition)},
+                  {"offset", std::to_string(message.offset)},
+                  {"error", why}});
+      return false;
+    }
+    log::warn("message dead-lettered", {{"topic", message.topic},
+                                        {"partition", std::to_string(message.partition)},
+                                        {"offset", std::to_string(message.offset)},
+                                        {"dead_letter_topic", options.dead_letter_topic},
+                                        {"error", error}});
+    return true;
+  }
+
+  void mark_handled(std::span<const Message> messages) {
+    for (const auto& m : messages) {
+      auto& next = handled[{m.topic, m.partition}];
+      next = std::max(next, m.offset + 1);
+    }
+  }
+
+  // Commits the handled offsets (of `only` partitions when given).
+  void commit_handled(const rd_kafka_topic_partition_list_t* only, bool async) {
+    detail::PartitionListPtr offsets(rd_kafka_topic_partition_list_new(8));
+    for (const auto& [tp, next] : handled) {
+      if (only != nullptr &&
+          rd_kafka_topic_partition_list_find(only, tp.first.c_str(), tp.second) == nullptr) {
+        continue;
+      }
+      rd_kafka_topic_partition_list_add(offsets.get(), tp.first.c_str(), tp.second)->offset = next;
+    }
+    if (offsets->cnt == 0) return;
+    const auto err = rd_kafka_commit(rk, offsets.get(), async ? 1 : 0);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      log::warn("kafka offset commit failed", {{"error", rd_kafka_err2str(err)}});
+    }
+  }
+
+  void refresh_lag() {
+    if (lag == nullptr) return;
+    rd_kafka_topic_partition_list_t* raw = nullptr;
+    if (rd_kafka_assignment(rk, &raw) != RD_KAFKA_RESP_ERR_NO_ERROR) return;
+    detail::PartitionListPtr current(raw);
+    rd_kafka_position(rk, current.get());
+    for (int i = 0; i < current->cnt; ++i) {
+      const auto& p = current->elems[i];
+      std::int64_t low = 0, high = 0;
+      // Cached values from the last fetch: no network round trip.
+      if (rd_kafka_get_watermark_offsets(rk, p.topic, p.partition, &low, &high) !=
+              RD_KAFKA_RESP_ERR_NO_ERROR ||
+          high < 0) {
+        continue;
+      }
+      const std::int64_t position = p.offset >= 0 ? p.offset : low;
+      lag->with({p.topic, std::to_string(p.partition)})
+          .set(static_cast<double>(std::max<std::int64_t>(0, high - position)));
+    }
+  }
+
+  void shut_down() {
+    commit_handled(nullptr, /*async=*/false);
+    stash.clear();
+    // Leaves the group; the revoke callback runs in here and commits again (harmless).
+    if (const auto err = rd_kafka_consumer_close(rk)) {
+      log::warn("kafka consumer close failed", {{"error", rd_kafka_err2str(err)}});
+    }
+    closed = true;
+  }
+};
+
+Consumer::Consumer(const BusConfig& config, ConsumerOptions options, BatchHandler handler,
+                   Producer& dead_letters)
+    : impl_(std::make_unique<Impl>(config, std::move(options), std::move(handler), dead_letters)) {
+  impl_->create();
+}
+
+Consumer::~Consumer() { stop(); }
+
+void Consumer::start() {
+  if (impl_->started) return;
+  impl_->subscribe();
+  impl_->started = true;
+  impl_->running = true;
+  impl_->poller = std::thread([impl = impl_.get()] { impl->run(); });
+}
+
+void Consumer::stop() {
+  impl_->stop_requested = true;
+  // From a handler (the poll thread itself): the loop ends after this batch; the owner's
+  // stop() or destructor does the rest.
+  if (impl_->poller.joinable() && impl_->poller.get_id() == std::this_thread::get_id()) return;
+  if (impl_->poller.joinable()) impl_->poller.join();
+  if (impl_->rk == nullptr) return;
+  if (!impl_->closed) impl_->shut_down();  // never started: still leave cleanly
+  rd_kafka_destroy(impl_->rk);
+  impl_->rk = nullptr;
+  impl_->running = false;
+}
+
+bool Consumer::running() const { return impl_->running.load(); }
+
+}  // namespace commerce::bus

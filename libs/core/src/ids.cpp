@@ -1,0 +1,164 @@
+#include "commerce/core/ids.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <array>
+#include <cstdint>
+#include <ctime>
+#include <mutex>
+#include <stdexcept>
+#include <vector>
+
+namespace commerce::core {
+namespace {
+
+void fill_random(unsigned char* out, std::size_t n) {
+  if (n == 0) return;
+  if (RAND_bytes(out, static_cast<int>(n)) != 1) {
+    throw std::runtime_error("core: RAND_bytes failed");
+  }
+}
+
+std::uint64_t random_u64() {
+  std::array<unsigned char, 8> b{};
+  fill_random(b.data(), b.size());
+  std::uint64_t v = 0;
+  for (auto c : b) v = (v << 8) | c;
+  return v;
+}
+
+constexpr char kHex[] = "0123456789abcdef";
+
+std::string to_hex(const unsigned char* data, std::size_t n) {
+  std::string out;
+  out.reserve(n * 2);
+  for (std::size_t i = 0; i < n; ++i) {
+    out.push_back(kHex[data[i] >> 4]);
+    out.push_back(kHex[data[i] & 0x0f]);
+  }
+  return out;
+}
+
+// Monotonic within the process (RFC 9562 section 6.2, method 1): a 42-bit counter spread over
+// rand_a (12 bits) and the top 30 bits of rand_b, seeded randomly each millisecond with its top
+// bit clear so increments within one millisecond cannot overflow in practice. If they do, the
+// timestamp is advanced by one millisecond, which keeps ordering.
+struct V7State {
+  std::mutex mutex;
+  std::uint64_t last_ms = 0;
+  std::uint64_t counter = 0;
+};
+
+constexpr std::uint64_t kCounterBits = 42;
+constexpr std::uint64_t kCounterMax = (std::uint64_t{1} << kCounterBits) - 1;
+
+}  // namespace
+
+std::string uuid_v7() {
+  static V7State state;
+  const auto now_ms =
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
+  std::uint64_t ms;
+  std::uint64_t counter;
+  {
+    std::lock_guard lock(state.mutex);
+    if (now_ms > state.last_ms) {
+      state.last_ms = now_ms;
+      state.counter = random_u64() & (kCounterMax >> 1);
+    } else if (state.counter < kCounterMax) {
+      ++state.counter;  // same (or earlier: clock stepped back) millisecond
+    } else {
+      ++state.last_ms;
+      state.counter = random_u64() & (kCounterMax >> 1);
+    }
+    ms = state.last_ms;
+    counter = state.counter;
+  }
+  const std::uint64_t tail = random_u64();  // low 32 bits used
+
+  std::array<unsigned char, 16> b{};
+  for (int i = 0; i < 6; ++i) b[i] = static_cast<unsigned char>(ms >> (40 - 8 * i));
+  const std::uint64_t rand_a = counter >> 30;                 // 12 bits
+  const std::uint64_t rand_b_high = counter & 0x3fffffffULL;  // 30 bits
+  b[6] = static_cast<unsigned char>(0x70 | ((rand_a >> 8) & 0x0f));
+  b[7] = static_cast<unsigned char>(rand_a & 0xff);
+  // rand_b: 62 bits = 30 counter bits then 32 random bits; variant 10 on top.
+  const std::uint64_t rand_b = (rand_b_high << 32) | (tail & 0xffffffffULL);
+  const std::uint64_t low = (std::uint64_t{0x2} << 62) | rand_b;
+  for (int i = 0; i < 8; ++i) b[8 + i] = static_cast<unsigned char>(low >> (56 - 8 * i));
+
+  std::string hex = to_hex(b.data(), b.size());
+  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
+         hex.substr(16, 4) + "-" + hex.substr(20, 12);
+}
+
+std::string to_rfc3339(std::chrono::system_clock::time_point t) {
+  const auto ms_total =
+      std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  std::int64_t secs = ms_total / 1000;
+  std::int64_t ms = ms_total % 1000;
+  if (ms < 0) {  // before 1970: floor, not truncate
+    ms += 1000;
+    secs -= 1;
+  }
+  const std::time_t tt = static_cast<std::time_t>(secs);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
+  return buf;
+}
+
+std::string now_rfc3339() { return to_rfc3339(std::chrono::system_clock::now()); }
+
+std::string sha256_hex(std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr) != 1) {
+    throw std::runtime_error("core: SHA-256 failed");
+  }
+  return to_hex(digest, len);
+}
+
+std::string random_token(std::size_t bytes) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::vector<unsigned char> raw(bytes);
+  fill_random(raw.data(), raw.size());
+  std::string out;
+  out.reserve((bytes * 4 + 2) / 3);
+  std::size_t i = 0;
+  for (; i + 3 <= bytes; i += 3) {
+    const std::uint32_t v = (raw[i] << 16) | (raw[i + 1] << 8) | raw[i + 2];
+    out.push_back(kAlphabet[(v >> 18) & 63]);
+    out.push_back(kAlphabet[(v >> 12) & 63]);
+    out.push_back(kAlphabet[(v >> 6) & 63]);
+    out.push_back(kAlphabet[v & 63]);
+  }
+  const std::size_t rest = bytes - i;
+  if (rest == 1) {
+    const std::uint32_t v = raw[i] << 16;
+    out.push_back(kAlphabet[(v >> 18) & 63]);
+    out.push_back(kAlphabet[(v >> 12) & 63]);
+  } else if (rest == 2) {
+    const std::uint32_t v = (raw[i] << 16) | (raw[i + 1] << 8);
+    out.push_back(kAlphabet[(v >> 18) & 63]);
+    out.push_back(kAlphabet[(v >> 12) & 63]);
+    out.push_back(kAlphabet[(v >> 6) & 63]);
+  }
+  return out;
+}
+
+std::string random_hex(std::size_t chars) {
+  std::vector<unsigned char> raw((chars + 1) / 2);
+  fill_random(raw.data(), raw.size());
+  std::string hex = to_hex(raw.data(), raw.size());
+  hex.resize(chars);
+  return hex;
+}
+
+}  // namespace commerce::core

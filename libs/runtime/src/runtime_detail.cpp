@@ -1,0 +1,75 @@
+#include "runtime_detail.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+namespace commerce::runtime::detail {
+
+void write_file_atomically(const std::string& path, const std::string& content) {
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  auto fail = [&](const std::string& what) {
+    const std::string reason = std::strerror(errno);
+    std::remove(tmp.c_str());
+    throw std::runtime_error("cannot " + what + " " + path + ": " + reason);
+  };
+  std::FILE* f = std::fopen(tmp.c_str(), "w");
+  if (f == nullptr) fail("write");
+  const bool written = std::fwrite(content.data(), 1, content.size(), f) == content.size();
+  const bool flushed = std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0;
+  if (std::fclose(f) != 0 || !written || !flushed) fail("write");
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) fail("rename onto");
+}
+
+std::string method_label(const std::string& method) {
+  static const char* kKnown[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
+  for (const char* m : kKnown) {
+    if (method == m) return method;
+  }
+  return "other";
+}
+
+std::string route_label(const std::string& route) { return route.empty() ? "unmatched" : route; }
+
+HttpMetrics::HttpMetrics(metrics::Registry& registry)
+    : requests_(registry.counter("http_requests_total", "HTTP requests answered",
+                                 {"route", "method", "status"})),
+      durations_(registry.histogram("http_request_duration_seconds",
+                                    "Time to answer an HTTP request", {"route", "method"})) {}
+
+void HttpMetrics::record(const std::string& route, const std::string& method, int status,
+                         double seconds) {
+  const std::string r = route_label(route);
+  const std::string m = method_label(method);
+  requests_.with({r, m, std::to_string(status)}).inc();
+  durations_.with({r, m}).observe(seconds);
+}
+
+http::Response readiness_response(const std::vector<std::pair<std::string, bool>>& checks) {
+  nlohmann::json results = nlohmann::json::object();
+  std::string failed;
+  for (const auto& [name, ok] : checks) {
+    results[name] = ok;
+    if (!ok) failed += (failed.empty() ? "" : ", ") + name;
+  }
+  if (failed.empty()) {
+    return http::Response::json(200, {{"status", "ready"}, {"checks", results}});
+  }
+  return http::Response::json(
+      503, {{"error", {{"code", "not_ready"}, {"message", "not ready: " + failed}}},
+            {"checks", results}});
+}
+
+std::string default_instance_id() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') {
+    std::strcpy(host, "localhost");
+  }
+  return std::string(host) + "-" + std::to_string(::getpid());
+}
+
+}  // namespace commerce::runtime::detail

@@ -1,0 +1,255 @@
+// The transactional outbox, the inbox, and the relay that publishes the outbox to Kafka.
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "commerce/log/log.hpp"
+#include "commerce/metrics/registry.hpp"
+#include "commerce/store/store.hpp"
+
+namespace commerce::store {
+
+void append_outbox(pqxx::work& tx, const std::string& topic, const std::string& key,
+                   const bus::Envelope& envelope) {
+  nlohmann::json headers = {{"message_id", envelope.id}, {"type", envelope.type}};
+  if (!envelope.traceparent.empty()) headers["traceparent"] = envelope.traceparent;
+  tx.exec_params(
+      "INSERT INTO outbox(topic, key, message_id, payload, headers) "
+      "VALUES ($1, $2, $3, $4, $5::jsonb)",
+      topic, key, envelope.id, bus::to_json_string(envelope), headers.dump());
+  // Delivered on commit, and only once per transaction however often it is sent.
+  tx.exec0("NOTIFY outbox");
+}
+
+bool claim_inbox(pqxx::work& tx, const std::string& message_id) {
+  auto r = tx.exec_params("INSERT INTO inbox(message_id) VALUES ($1) ON CONFLICT DO NOTHING",
+                          message_id);
+  return r.affected_rows() == 1;
+}
+
+namespace {
+
+class OutboxListener : public pqxx::notification_receiver {
+ public:
+  explicit OutboxListener(pqxx::connection_base& c) : pqxx::notification_receiver(c, "outbox") {}
+  void operator()(const std::string&, int) override {}  // waking up is all we need
+};
+
+struct Row {
+  std::int64_t id;
+  bus::OutgoingMessage message;
+};
+
+}  // namespace
+
+struct OutboxRelay::Impl {
+  std::string url;
+  bus::Producer& producer;
+  metrics::Registry* metrics;
+  RelayOptions options;
+
+  std::thread thread;
+  std::atomic<bool> stopping{false};
+  std::mutex mutex;
+  std::condition_variable wake;
+  std::chrono::steady_clock::time_point last_gauges{};
+  int wake_fd = -1;  // interrupts the wait for a notification on stop()
+
+  Impl(std::string u, bus::Producer& p, metrics::Registry* m, RelayOptions o)
+      : url(std::move(u)), producer(p), metrics(m), options(o) {
+    wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  }
+  ~Impl() {
+    if (wake_fd >= 0) ::close(wake_fd);
+  }
+
+  // Waits for NOTIFY outbox, stop(), or the idle poll interval, whichever comes first.
+  void await_work(pqxx::connection& conn) {
+    pollfd fds[2] = {{conn.sock(), POLLIN, 0}, {wake_fd, POLLIN, 0}};
+    const auto ms = std::max<long>(1, static_cast<long>(options.idle_poll.count()));
+    if (::poll(fds, 2, static_cast<int>(std::min<long>(ms, 1L << 30))) > 0 && fds[1].revents) {
+      std::uint64_t drained;
+      (void)!::read(wake_fd, &drained, sizeof drained);
+    }
+    conn.get_notifs();  // consumes the notifications; throws if the connection broke
+  }
+
+  // Waits unless stopping; false when asked to stop.
+  bool pause(std::chrono::milliseconds d) {
+    std::unique_lock lock(mutex);
+    return !wake.wait_for(lock, d, [&] { return stopping.load(); });
+  }
+
+  void run();
+  bool hold_relay_lock(pqxx::connection& conn);
+  // Publishes one batch; returns the number of rows published, or -1 when stopping mid-retry.
+  long relay_batch(pqxx::connection& conn);
+  void update_gauges(pqxx::connection& conn, bool force);
+};
+
+bool OutboxRelay::Impl::hold_relay_lock(pqxx::connection& conn) {
+  bool announced = false;
+  while (!stopping) {
+    {
+      pqxx::nontransaction tx(conn);
+      // Advisory locks are per database: the key names the agent's role.
+      auto r = tx.exec1("SELECT pg_try_advisory_lock(hashtext(current_user || '.outbox_relay'))");
+      if (r[0].as<bool>()) return true;
+    }
+    if (!announced) {
+      log::info("outbox relay standing by: another instance relays");
+      announced = true;
+    }
+    if (!pause(std::chrono::seconds(1))) break;
+  }
+  return false;
+}
+
+void OutboxRelay::Impl::update_gauges(pqxx::connection& conn, bool force) {
+  if (!metrics) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (!force && now - last_gauges < std::chrono::seconds(1)) return;
+  last_gauges = now;
+  pqxx::nontransaction tx(conn);
+  auto r = tx.exec1(
+      "SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 "
+      "FROM outbox");
+  metrics->gauge("outbox_backlog_rows", "Outbox rows waiting to be published")
+      .with()
+      .set(r[0].as<double>());
+  metrics->gauge("outbox_oldest_age_seconds", "Age of the oldest unpublished outbox row")
+      .with()
+      .set(r[1].as<double>());
+}
+
+long OutboxRelay::Impl::relay_batch(pqxx::connection& conn) {
+  std::vector<Row> rows;
+  {
+    pqxx::nontransaction tx(conn);
+    auto r = tx.exec_params(
+        "SELECT id, topic, key, payload, headers::text FROM outbox ORDER BY id LIMIT $1",
+        static_cast<long>(options.batch));
+    rows.reserve(r.size());
+    for (const auto& row : r) {
+      Row out;
+      out.id = row[0].as<std::int64_t>();
+      out.message.topic = row[1].as<std::string>();
+      out.message.key = row[2].as<std::string>();
+      out.message.value = row[3].as<std::string>();
+      auto headers = nlohmann::json::parse(row[4].as<std::string>(), nullptr, false);
+      if (headers.is_object()) {
+        for (auto& [name, value] : headers.items()) {
+          if (value.is_string()) out.message.headers.emplace_back(name, value.get<std::string>());
+        }
+      }
+      rows.push_back(std::move(out));
+    }
+  }
+  if (rows.empty()) return 0;
+
+  std::vector<bus::OutgoingMessage> messages;
+  messages.reserve(rows.size());
+  for (const auto& row : rows) messages.push_back(row.message);
+  auto backoff = std::chrono::milliseconds(200);
+  for (;;) {
+    std::string error;
+    if (producer.produce_and_wait(messages, options.publish_timeout, &error)) break;
+    // Not acknowledged: keep the rows and publish the same batch again. Duplicates from a
+    // partial success are absorbed by the consumers' inbox.
+    if (metrics) {
+      metrics->counter("outbox_publish_failures_total", "Outbox batches the broker did not ack")
+          .with()
+          .inc();
+    }
+    log::warn("outbox relay: publish failed, retrying",
+              {{"error", error}, {"rows", std::to_string(rows.size())}});
+    if (!pause(backoff)) return -1;
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+  }
+
+  std::string ids = "{";
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (i) ids += ',';
+    ids += std::to_string(rows[i].id);
+  }
+  ids += '}';
+  {
+    pqxx::work tx(conn);
+    tx.exec_params("DELETE FROM outbox WHERE id = ANY($1::bigint[])", ids);
+    tx.commit();
+  }
+  if (metrics) {
+    metrics->counter("outbox_published_total", "Outbox rows published and acknowledged")
+        .with()
+        .inc(static_cast<double>(rows.size()));
+  }
+  return static_cast<long>(rows.size());
+}
+
+void OutboxRelay::Impl::run() {
+  auto backoff = std::chrono::milliseconds(100);
+  while (!stopping) {
+    try {
+      pqxx::connection conn(url);
+      if (!hold_relay_lock(conn)) return;
+      OutboxListener listener(conn);  // LISTEN outbox
+      backoff = std::chrono::milliseconds(100);
+      while (!stopping) {
+        long published = relay_batch(conn);
+        if (published < 0) return;
+        update_gauges(conn, false);
+        if (published >= static_cast<long>(options.batch)) continue;  // more waiting
+        if (stopping) break;
+        await_work(conn);
+      }
+      return;  // closing the connection releases the relay lock
+    } catch (const std::exception& e) {
+      log::warn("outbox relay: database failure, reconnecting", {{"error", e.what()}});
+      if (!pause(backoff)) return;
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+    }
+  }
+}
+
+OutboxRelay::OutboxRelay(std::string url, bus::Producer& producer, metrics::Registry* metrics,
+                         RelayOptions options)
+    : impl_(std::make_unique<Impl>(std::move(url), producer, metrics, options)) {
+  if (impl_->options.batch == 0) impl_->options.batch = 1;
+}
+
+OutboxRelay::~OutboxRelay() { stop(); }
+
+void OutboxRelay::start() {
+  if (impl_->thread.joinable()) return;
+  impl_->stopping = false;
+  std::uint64_t drained;
+  (void)!::read(impl_->wake_fd, &drained, sizeof drained);
+  impl_->thread = std::thread([this] { impl_->run(); });
+}
+
+void OutboxRelay::stop() {
+  {
+    std::lock_guard lock(impl_->mutex);
+    impl_->stopping = true;
+  }
+  impl_->wake.notify_all();
+  const std::uint64_t one = 1;
+  (void)!::write(impl_->wake_fd, &one, sizeof one);
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+OutboxRelay::Backlog OutboxRelay::backlog() {
+  pqxx::connection conn(impl_->url);
+  pqxx::nontransaction tx(conn);
+  auto r = tx.exec1(
+      "SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 "
+      "FROM outbox");
+  Backlog b;
+  b.rows = r[0].as<std::int64_t>();
+  b.oldest_age_seconds = r[1].as<double>();
+  return b;
+}
+
+}  // namespace commerce::store

@@ -1,0 +1,118 @@
+// Crashes and stops: orchestration SIGKILLed with orders in flight resumes every saga without
+// doing anything twice, and every agent stops cleanly on SIGTERM.
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <atomic>
+#include <thread>
+
+#include "commerce/core/ids.hpp"
+#include "fleet_fixture.hpp"
+
+namespace commerce::integration {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+class Resilience : public FleetTest {};
+
+std::int64_t terminal_sagas(const std::string& admin_url, const std::string& merchant_id) {
+  auto n = scenario::scalar(admin_url,
+                            R"(SELECT count(*) FROM orchestration.sagas s JOIN "order".orders o
+         ON s.order_id::text = o.id::text
+         WHERE o.merchant_id::text = $1 AND s.state IN ('completed', 'compensated'))",
+                            merchant_id);
+  return n ? std::stoll(*n) : 0;
+}
+
+TEST_F(Resilience, OrchestrationKilledMidFlightFinishesEverySagaOnce) {
+  const auto sku = add_product("WIDGET", 700, 100000);
+  constexpr int kOrders = 100;
+
+  std::atomic<int> next{0}, placed{0}, failures{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 8; ++t) {
+    clients.emplace_back([&, t] {
+      for (int i = next++; i < kOrders; i = next++) {
+        try {
+          place({{sku, 1 + i % 3}}, i % 10 == 9 ? "tok_chargeDeclined" : "tok_visa");
+          ++placed;
+        } catch (const std::exception&) {
+          ++failures;
+        }
+      }
+    });
+  }
+  // Kill once the saga engine is busy: some orders placed, most still to come or in flight.
+  ASSERT_TRUE(stack::wait_until([&] { return placed >= 20; }, 60s));
+  fleet().kill("orchestration");
+  const auto finished_at_kill = terminal_sagas(admin_url(), merchant_.id);
+  for (auto& c : clients) c.join();
+  EXPECT_EQ(failures, 0);
+  EXPECT_LT(finished_at_kill, kOrders) << "the kill came after every saga had finished";
+
+  fleet().start("orchestration");
+  ASSERT_TRUE(stack::wait_until(
+      [&] { return scenario::all_sagas_ended(admin_url(), merchant_.id); }, 120s, 100ms))
+      << "sagas still open 120 s after orchestration restarted";
+
+  const auto outcome = scenario::count_outcomes(admin_url(), merchant_.id);
+  EXPECT_EQ(outcome.placed, kOrders);
+  EXPECT_EQ(outcome.confirmed, 90);
+  EXPECT_EQ(outcome.cancelled, 10);
+  EXPECT_EQ(outcome.stuck(), 0);
+  EXPECT_EQ(outcome.duplicate_reservations, 0);
+  EXPECT_EQ(outcome.duplicate_authorizations, 0);
+  EXPECT_EQ(outcome.duplicate_notifications, 0);
+  // Every confirmed order still holds exactly its units; the declined ones gave theirs back.
+  auto held = scenario::scalar(admin_url(),
+                               R"(SELECT coalesce(sum(l.quantity), 0) FROM "order".order_lines l
+                                  JOIN "order".orders o ON o.id = l.order_id
+                                  WHERE o.merchant_id::text = $1 AND o.status = 'confirmed')",
+                               merchant_.id);
+  ASSERT_TRUE(held.has_value());
+  json level;
+  EXPECT_TRUE(stack::wait_until(
+      [&] {
+        level = stock(sku);
+        return level.at("reserved").get<std::int64_t>() == std::stoll(*held);
+      },
+      30s))
+      << level.dump() << " held by confirmed orders: " << *held;
+  // One notification per order, of the kind matching its outcome.
+  EXPECT_EQ(wait_for_count(
+                [&] {
+                  auto n = scenario::scalar(admin_url(),
+                                            R"(SELECT count(*) FROM notification.notifications n
+                                               JOIN "order".orders o ON o.id::text = n.order_id::text
+                                               WHERE o.merchant_id::text = $1)",
+                                            merchant_.id);
+                  return n ? std::stoll(*n) : 0;
+                },
+                kOrders),
+            kOrders);
+}
+
+// Last in this binary: it stops the fleet.
+TEST_F(Resilience, EveryAgentExitsZeroOnSigterm) {
+  // Some work first, so the agents have batches, outbox rows and connections to wind down.
+  const auto sku = add_product("LAMP", 3000, 10);
+  const auto order_id = place({{sku, 1}});
+  EXPECT_EQ(wait_final(order_id).value("status", ""), "confirmed");
+
+  auto instances = fleet().instances();
+  ASSERT_EQ(instances.size(), stack::fleet_agents().size());
+  std::reverse(instances.begin(), instances.end());
+  for (const auto& instance : instances) {
+    const auto status = fleet().stop(instance);
+    ASSERT_TRUE(status.has_value()) << instance << " did not exit";
+    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
+        << instance << " exit status " << *status << " (see its log in " << fleet().log_dir()
+        << ")";
+  }
+  EXPECT_TRUE(fleet().instances().empty());
+}
+
+}  // namespace
+}  // namespace commerce::integration

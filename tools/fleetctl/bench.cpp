@@ -1,0 +1,188 @@
+// fleetctl bench: an open-loop load of POST /v1/orders at a fixed rate (scheduled by the clock,
+// not by answers), then throughput and latency from the order agent's own timestamps.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <deque>
+#include <iomanip>
+#include <iostream>
+#include <mutex>
+#include <random>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "commands.hpp"
+#include "commerce/core/ids.hpp"
+#include "commerce/stack/stack.hpp"
+#include "local_stack.hpp"
+#include "scenario/gateway_client.hpp"
+#include "scenario/outcomes.hpp"
+
+namespace fleetctl {
+
+using commerce::scenario::GatewayClient;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr int kSkus = 20;
+constexpr int kClientThreads = 96;
+
+std::string sku(int i) { return "BENCH-" + std::to_string(i); }
+
+double round1(double v) { return std::round(v * 10) / 10; }
+
+// Send times come from the clock; a pool of client threads takes them from this queue, so a
+// slow answer delays nothing but itself.
+class SendQueue {
+ public:
+  void push(std::size_t i) {
+    {
+      std::lock_guard lock(mutex_);
+      items_.push_back(i);
+    }
+    ready_.notify_one();
+  }
+  void close() {
+    {
+      std::lock_guard lock(mutex_);
+      closed_ = true;
+    }
+    ready_.notify_all();
+  }
+  bool pop(std::size_t& i) {
+    std::unique_lock lock(mutex_);
+    ready_.wait(lock, [&] { return closed_ || !items_.empty(); });
+    if (items_.empty()) return false;
+    i = items_.front();
+    items_.pop_front();
+    return true;
+  }
+  std::size_t size() {
+    std::lock_guard lock(mutex_);
+    return items_.size();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<std::size_t> items_;
+  bool closed_ = false;
+};
+
+}  // namespace
+
+int run_bench(const Flags& flags) {
+  const long rate = flag_int(flags, "rate", 300);
+  const long seconds = flag_int(flags, "seconds", 30);
+  const long warmup = flag_int(flags, "warmup", 5);
+  if (rate <= 0 || seconds <= 0) throw std::invalid_argument("--rate and --seconds must be > 0");
+
+  // A throwaway cluster (fsync on, as in `up`) and any free ports, so a running `up` is fine.
+  LocalStack stack({data_dir(flags) + "/bench", true, false});
+  stack.start();
+
+  commerce::http::Client client({std::chrono::seconds(30), kClientThreads});
+  GatewayClient gateway(stack.gateway_url(), client);
+  const std::string admin_url = stack.fleet().database_admin_url();
+  const auto merchant = gateway.create_merchant(stack.fleet().operator_token(),
+                                                "Bench " + commerce::core::now_rfc3339());
+  if (!gateway.wait_until_key_works(merchant.api_key, 30s))
+    throw std::runtime_error("the new API key did not reach the gateway within 30 s");
+  for (int i = 0; i < kSkus; ++i) {
+    gateway.create_product(merchant.api_key, sku(i), "Bench product " + std::to_string(i),
+                           500 + 100 * i);
+    gateway.set_stock(merchant.api_key, sku(i), 100'000'000);
+  }
+
+  const std::size_t total = static_cast<std::size_t>(rate * (seconds + warmup));
+  note("load: " + std::to_string(rate) + " orders/s for " + std::to_string(warmup) +
+       " s warm-up + " + std::to_string(seconds) + " s measured");
+  SendQueue queue;
+  std::atomic<std::size_t> errors{0}, accepted{0};
+  std::mutex error_mutex;
+  std::string first_error;
+  std::vector<std::thread> clients;
+  for (int t = 0; t < kClientThreads; ++t) {
+    clients.emplace_back([&] {
+      std::size_t i;
+      while (queue.pop(i)) {
+        std::mt19937 rng(static_cast<unsigned>(i));
+        std::uniform_int_distribution<int> pick(0, kSkus - 1);
+        const json body =
+            GatewayClient::order_body("bench" + std::to_string(i) + "@example.com",
+                                      {{sku(pick(rng)), 1}, {sku(pick(rng)), 2}}, "tok_visa");
+        std::string problem;
+        try {
+          auto r = gateway.place_order(merchant.api_key, body, "bench-" + std::to_string(i));
+          if (r.status == 201) {
+            ++accepted;
+            continue;
+          }
+          problem = "HTTP " + std::to_string(r.status) + " " + r.body.substr(0, 200);
+        } catch (const std::exception& e) {
+          problem = e.what();
+        }
+        ++errors;
+        std::lock_guard lock(error_mutex);
+        if (first_error.empty()) first_error = problem;
+      }
+    });
+  }
+
+  const auto start = std::chrono::steady_clock::now();
+  const auto measured_from = std::chrono::system_clock::now() + std::chrono::seconds(warmup);
+  const double since_epoch =
+      std::chrono::duration<double>(measured_from.time_since_epoch()).count();
+  std::size_t max_backlog = 0;
+  for (std::size_t i = 0; i < total; ++i) {
+    std::this_thread::sleep_until(
+        start + std::chrono::microseconds(static_cast<std::int64_t>(i * 1e6 / rate)));
+    queue.push(i);
+    max_backlog = std::max(max_backlog, queue.size());
+  }
+  queue.close();
+  for (auto& c : clients) c.join();
+  const double sending_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!first_error.empty()) note("first error: " + first_error);
+
+  note("waiting for every saga to end");
+  const bool ended = commerce::stack::wait_until(
+      [&] { return commerce::scenario::all_sagas_ended(admin_url, merchant.id); }, 180s, 200ms);
+  const auto stats = commerce::scenario::throughput(admin_url, merchant.id, since_epoch);
+  const auto outcome = commerce::scenario::count_outcomes(admin_url, merchant.id);
+
+  note("stopping the fleet");
+  bool clean = false;
+  try {
+    clean = stack.stop();
+  } catch (const std::exception& e) {
+    note(std::string("stopping failed: ") + e.what());
+  }
+
+  std::cout << "\nBench: " << rate << " orders/s offered for " << seconds << " s (after " << warmup
+            << " s warm-up), " << kClientThreads << " client threads\n"
+            << "  sent " << total << " in " << round1(sending_s) << " s, accepted " << accepted
+            << ", errors " << errors << ", largest send backlog " << max_backlog << "\n"
+            << "  measured orders finished " << stats.finished << " (confirmed " << stats.confirmed
+            << ") in " << round1(stats.seconds) << " s\n"
+            << "  throughput " << round1(stats.orders_per_sec)
+            << " orders/s, placed->confirmed p50 " << round1(stats.p50_ms) << " ms, p99 "
+            << round1(stats.p99_ms) << " ms\n"
+            << "  all sagas ended: " << (ended ? "yes" : "NO") << ", stuck " << outcome.stuck()
+            << ", duplicate effects " << outcome.duplicate_effects() << ", agents stopped "
+            << (clean ? "cleanly" : "NOT cleanly") << "\n\n";
+  json result = {{"orders_per_sec", round1(stats.orders_per_sec)},
+                 {"p50_ms", round1(stats.p50_ms)},
+                 {"p99_ms", round1(stats.p99_ms)},
+                 {"errors", errors.load()}};
+  std::cout << result.dump() << std::endl;
+  return ended && clean && errors == 0 && outcome.duplicate_effects() == 0 ? 0 : 1;
+}
+
+}  // namespace fleetctl

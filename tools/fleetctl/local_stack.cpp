@@ -1,0 +1,93 @@
+#include "local_stack.hpp"
+
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <vector>
+
+namespace fleetctl {
+
+namespace fs = std::filesystem;
+using namespace commerce::stack;
+
+void note(const std::string& line) { std::cerr << "[fleetctl] " << line << std::endl; }
+
+LocalStack::LocalStack(StackOptions options) : options_(std::move(options)) {}
+
+LocalStack::~LocalStack() {
+  if (!stopped_) {
+    try {
+      stop();
+    } catch (...) {
+    }
+  }
+}
+
+void LocalStack::start() {
+  fs::create_directories(options_.data_dir);
+  if (const char* url = std::getenv("DATABASE_URL"); url && *url) {
+    admin_url_ = url;
+    note("PostgreSQL: DATABASE_URL (provisioning one role and schema per agent)");
+  } else {
+    EmbeddedPostgres::Options pg;
+    if (!options_.temporary) pg.data_dir = options_.data_dir + "/pg";
+    const char* port = std::getenv("PG_PORT");
+    // A throwaway cluster takes any free port, so it can run beside `fleetctl up`.
+    pg.port = static_cast<std::uint16_t>(port && *port        ? std::atoi(port)
+                                         : options_.temporary ? 0
+                                                              : 55432);
+    pg.durable = true;
+    postgres_ = std::make_unique<EmbeddedPostgres>(pg);
+    note("starting PostgreSQL on 127.0.0.1:" + std::to_string(pg.port) +
+         (pg.data_dir.empty() ? " (temporary cluster)" : " (data in " + pg.data_dir + ")"));
+    postgres_->start();
+    admin_url_ = postgres_->admin_url();
+  }
+  if (const char* brokers = std::getenv("KAFKA_BROKERS"); brokers && *brokers) {
+    brokers_ = brokers;
+    note("broker: KAFKA_BROKERS=" + brokers_);
+  } else {
+    broker_ = std::make_unique<DevBroker>();
+    note("starting the development broker");
+    broker_->start();
+    brokers_ = broker_->bootstrap();
+  }
+  Fleet::Options fo;
+  fo.admin_url = admin_url_;
+  fo.brokers = brokers_;
+  fo.log_dir = options_.data_dir + "/logs";
+  fo.fixed_ports = options_.fixed_ports;
+  fleet_ = std::make_unique<Fleet>(fo);
+  for (const auto& agent : fleet_agents()) {
+    note("starting " + agent.name);
+    fleet_->start(agent.name);
+  }
+}
+
+bool LocalStack::stop() {
+  stopped_ = true;
+  bool clean = true;
+  if (fleet_) {
+    auto instances = fleet_->instances();
+    std::reverse(instances.begin(), instances.end());
+    for (const auto& instance : instances) {
+      auto status = fleet_->stop(instance);
+      const bool ok = status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0;
+      if (!ok) {
+        clean = false;
+        note("agent " + instance + " did not exit cleanly (" +
+             (status ? "status " + std::to_string(*status) : std::string("no status")) + "); see " +
+             fleet_->log_dir() + "/" + instance + ".log");
+      }
+    }
+    fleet_.reset();
+  }
+  if (broker_) broker_->stop();
+  if (postgres_) postgres_->stop();
+  return clean;
+}
+
+}  // namespace fleetctl

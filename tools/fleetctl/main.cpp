@@ -1,0 +1,82 @@
+// fleetctl: runs the fleet on this machine (./fleet up | demo | bench call it).
+#include <cstdlib>
+#include <exception>
+#include <iostream>
+#include <string>
+
+#include "commands.hpp"
+#include "commerce/stack/stack.hpp"
+
+namespace fleetctl {
+
+std::string data_dir(const Flags& flags) {
+  auto it = flags.find("data");
+  return it != flags.end() ? it->second : commerce::stack::source_dir() + "/.fleet";
+}
+
+long flag_int(const Flags& flags, const std::string& name, long fallback) {
+  auto it = flags.find(name);
+  if (it == flags.end()) return fallback;
+  char* end = nullptr;
+  const long v = std::strtol(it->second.c_str(), &end, 10);
+  if (it->second.empty() || *end != '\0' || v < 0)
+    throw std::invalid_argument("--" + name + ": expected a non-negative integer, got '" +
+                                it->second + "'");
+  return v;
+}
+
+}  // namespace fleetctl
+
+namespace {
+
+void usage() {
+  std::cerr << "usage: fleetctl <command> [flags]\n"
+               "  up     [--data DIR]                      run the fleet until Ctrl-C\n"
+               "  demo   [--data DIR] [--orders N]         the demo scenario (default 300 orders)\n"
+               "  bench  [--rate R] [--seconds S] [--warmup W]  open-loop load (300/s, 30 s, 5 s)\n"
+               "Environment: DATABASE_URL and KAFKA_BROKERS use an existing PostgreSQL and Kafka;\n"
+               "PG_PORT moves the embedded PostgreSQL (default 55432).\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    usage();
+    return 2;
+  }
+  const std::string command = argv[1];
+  fleetctl::Flags flags;
+  for (int i = 2; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg.rfind("--", 0) != 0) {
+      std::cerr << "fleetctl: unexpected argument '" << arg << "'\n";
+      usage();
+      return 2;
+    }
+    arg = arg.substr(2);
+    if (auto eq = arg.find('='); eq != std::string::npos) {
+      flags[arg.substr(0, eq)] = arg.substr(eq + 1);
+    } else if (i + 1 < argc) {
+      flags[arg] = argv[++i];
+    } else {
+      std::cerr << "fleetctl: --" << arg << " needs a value\n";
+      return 2;
+    }
+  }
+  try {
+    if (command == "up") return fleetctl::run_up(flags);
+    if (command == "demo") return fleetctl::run_demo(flags);
+    if (command == "bench") return fleetctl::run_bench(flags);
+    if (command == "help" || command == "--help" || command == "-h") {
+      usage();
+      return 0;
+    }
+    std::cerr << "fleetctl: unknown command '" << command << "'\n";
+    usage();
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "fleetctl " << command << ": " << e.what() << std::endl;
+    return 1;
+  }
+}
