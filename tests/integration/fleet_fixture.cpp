@@ -1,5 +1,6 @@
 #include "fleet_fixture.hpp"
 
+#include <map>
 #include <thread>
 
 #include "commerce/core/ids.hpp"
@@ -18,6 +19,7 @@ struct Shared {
   std::string admin_url;
   std::string brokers;
   std::string setup_error;
+  std::map<std::string, std::map<std::string, std::string>> agent_env;
 };
 
 Shared& shared() {
@@ -40,6 +42,7 @@ void FleetTest::SetUpTestSuite() {
     options.admin_url = s.admin_url;
     options.brokers = s.brokers;
     options.fixed_ports = false;
+    options.agent_env = s.agent_env;
     s.fleet = std::make_unique<stack::Fleet>(options);
     s.fleet->start_all();
     s.client = std::make_unique<http::Client>(http::ClientOptions{std::chrono::seconds(20), 32});
@@ -49,6 +52,10 @@ void FleetTest::SetUpTestSuite() {
     s.setup_error = e.what();
     s.fleet.reset();
   }
+}
+
+void set_agent_setting(const std::string& agent, const std::string& key, const std::string& value) {
+  shared().agent_env[agent][key] = value;
 }
 
 void FleetTest::TearDownTestSuite() {

@@ -50,6 +50,10 @@ class FleetTest : public ::testing::Test {
   scenario::MerchantAccount merchant_;
 };
 
+// A setting for one agent of this binary's fleet; call before the suite starts (e.g. from a
+// static initialiser in the test file).
+void set_agent_setting(const std::string& agent, const std::string& key, const std::string& value);
+
 // A new merchant with a working API key.
 scenario::MerchantAccount new_merchant(const std::string& name);
 

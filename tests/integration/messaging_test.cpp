@@ -93,6 +93,7 @@ TEST_F(Messaging, PoisonMessagesGoToTheDeadLetterTopicAndThePartitionKeepsFlowin
   bus::ConsumerOptions options;
   options.group = "integration-dlq-reader-" + core::random_hex(8);
   options.topics = {bus::topics::dlq("inventory")};
+  options.dead_letter_topic = "integration.dlq-reader.dlq";  // required; the reader never throws
   bus::Consumer reader(
       bus::BusConfig{
           brokers(),

@@ -108,10 +108,10 @@ TEST_F(OrderFlow, MerchantsSeeOnlyTheirOwnOrders) {
   r = gateway().call("GET", "/v1/orders", merchant_.api_key);
   ASSERT_EQ(r.status, 200) << r.body;
   std::vector<std::string> ids;
-  for (const auto& o : json::parse(r.body).at("orders"))
-    ids.push_back(o.at("id").get<std::string>());
-  EXPECT_NE(std::find(ids.begin(), ids.end(), order_a), ids.end());
-  EXPECT_EQ(std::find(ids.begin(), ids.end(), order_b), ids.end());
+  const json listed = json::parse(r.body);  // kept alive: the loop refers into it
+  for (const auto& o : listed.at("orders")) ids.push_back(o.at("id").get<std::string>());
+  EXPECT_NE(std::find(ids.begin(), ids.end(), order_a), ids.end()) << r.body;
+  EXPECT_EQ(std::find(ids.begin(), ids.end(), order_b), ids.end()) << r.body;
 }
 
 TEST_F(OrderFlow, GatewayRejectsBadInputClearlyAndLosesNothing) {

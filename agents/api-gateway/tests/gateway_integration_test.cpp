@@ -432,7 +432,9 @@ TEST(GatewayIdempotency, ConcurrentSameKeyForwardsOnce) {
   EXPECT_EQ(originals, 1);
   EXPECT_EQ(originals + replays + in_progress, kClients);
   for (const auto& a : answers) {
-    if (a.status == 201) EXPECT_EQ(a.body, original_body);
+    if (a.status == 201) {
+      EXPECT_EQ(a.body, original_body);
+    }
   }
   EXPECT_EQ(stack().upstream.matching("POST", marker).size(), 1u);
 }

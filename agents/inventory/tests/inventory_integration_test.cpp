@@ -107,10 +107,22 @@ struct Stack {
   }
 };
 
-Stack& stack() {
-  static Stack instance;
+std::unique_ptr<Stack>& stack_holder() {
+  static std::unique_ptr<Stack> instance;
   return instance;
 }
+Stack& stack() {
+  if (!stack_holder()) stack_holder() = std::make_unique<Stack>();
+  return *stack_holder();
+}
+// Stop the agents and our consumer while logging and the rest are still alive, not during
+// static destruction.
+class StackTearDown : public ::testing::Environment {
+ public:
+  void TearDown() override { stack_holder().reset(); }
+};
+[[maybe_unused]] auto* const kStackTearDown =
+    ::testing::AddGlobalTestEnvironment(new StackTearDown);
 
 commerce::http::Client& client() {
   static commerce::http::Client c;

@@ -1,7 +1,6 @@
 #include "app/operator_routes.hpp"
 
 #include <cctype>
-
 #include <nlohmann/json.hpp>
 
 #include "commerce/core/ids.hpp"
@@ -37,9 +36,8 @@ bool same_secret(const std::string& given, const std::string& expected) {
 }
 
 Response invalid(const std::string& field, const std::string& message) {
-  return Response::json(422, {{"error", {{"code", "validation_failed"},
-                                         {"message", message},
-                                         {"field", field}}}});
+  return Response::json(
+      422, {{"error", {{"code", "validation_failed"}, {"message", message}, {"field", field}}}});
 }
 
 }  // namespace
@@ -93,7 +91,8 @@ Response OperatorRoutes::list(const Request& request) {
     if (!filter.state) return invalid("state", "unknown saga state '" + *state + "'");
   }
   if (auto stuck = query("stuck")) {
-    if (*stuck != "true" && *stuck != "false") return invalid("stuck", "stuck must be true or false");
+    if (*stuck != "true" && *stuck != "false")
+      return invalid("stuck", "stuck must be true or false");
     filter.stuck = *stuck == "true";
   }
   if (auto order_id = query("order_id")) {

@@ -1,9 +1,8 @@
 #pragma once
 // Operator API on the orchestration API port (not under /v1: operators only, never merchants).
 //   GET /sagas?state=&stuck=true&order_id=&limit=&cursor=   GET /sagas/{id}
-#include <string>
-
 #include <nlohmann/json_fwd.hpp>
+#include <string>
 
 #include "app/saga_repository.hpp"
 

@@ -35,8 +35,8 @@ void SagaHandlers::on_order_placed(commerce::store::MessageContext& ctx) {
   ctx.emit(command_topic(start.command.type), start.saga.order_id, start.command.type,
            start.command.payload);
   metrics_.started(kPlaceOrderSaga);
-  commerce::log::info("saga started", {{"saga_id", start.saga.id},
-                                       {"order_id", start.saga.order_id}});
+  commerce::log::info("saga started",
+                      {{"saga_id", start.saga.id}, {"order_id", start.saga.order_id}});
 }
 
 void SagaHandlers::on_reply(commerce::store::MessageContext& ctx) {

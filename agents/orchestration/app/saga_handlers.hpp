@@ -15,8 +15,9 @@ namespace orchestration {
 
 class SagaHandlers {
  public:
-  SagaHandlers(SagaRepository& sagas, SagaMetrics& metrics, SagaPolicy policy,
-               std::function<TimePoint()> clock = [] { return Clock::now(); });
+  SagaHandlers(
+      SagaRepository& sagas, SagaMetrics& metrics, SagaPolicy policy,
+      std::function<TimePoint()> clock = [] { return Clock::now(); });
   void on_order_placed(commerce::store::MessageContext& ctx);  // order.OrderPlaced
   void on_reply(commerce::store::MessageContext& ctx);         // every event the saga follows
 

@@ -10,8 +10,8 @@ namespace orchestration {
 SagaMetrics::SagaMetrics(commerce::metrics::Registry& registry)
     : registry_(registry),
       started_(registry.counter("sagas_started_total", "Sagas started", {"type"})),
-      finished_(registry.counter("sagas_finished_total", "Sagas ended, by outcome",
-                                 {"type", "outcome"})),
+      finished_(
+          registry.counter("sagas_finished_total", "Sagas ended, by outcome", {"type", "outcome"})),
       duration_(registry.histogram("saga_duration_seconds", "Time from start to end of a saga",
                                    {"type"},
                                    {0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300})),

@@ -62,17 +62,17 @@ bool SagaRepository::insert(pqxx::work& tx, const Saga& saga, const std::string&
       "VALUES ($1::uuid, $2, $3::uuid, $4, $5, $6, " +
           millis(7) + ", $8::jsonb, $9, $10, " + millis(11) + ", " + millis(11) +
           ") ON CONFLICT (type, order_id) DO NOTHING",
-      saga.id, type, saga.order_id, saga.merchant_id, to_string(saga.state),
-      step_of(saga.state), to_epoch_ms(saga.deadline), to_json(saga.data).dump(), correlation_id,
-      traceparent, to_epoch_ms(now));
+      saga.id, type, saga.order_id, saga.merchant_id, to_string(saga.state), step_of(saga.state),
+      to_epoch_ms(saga.deadline), to_json(saga.data).dump(), correlation_id, traceparent,
+      to_epoch_ms(now));
   return result.affected_rows() == 1;
 }
 
 std::optional<SagaRow> SagaRepository::lock_by_order(pqxx::work& tx, const std::string& type,
                                                      const std::string& order_id) {
   auto rows = tx.exec_params(
-      "SELECT " + kColumns + " FROM sagas WHERE type = $1 AND order_id = $2::uuid FOR UPDATE",
-      type, order_id);
+      "SELECT " + kColumns + " FROM sagas WHERE type = $1 AND order_id = $2::uuid FOR UPDATE", type,
+      order_id);
   if (rows.empty()) return std::nullopt;
   return row_from(rows[0]);
 }
@@ -91,13 +91,12 @@ std::vector<SagaRow> SagaRepository::lock_due(pqxx::work& tx, TimePoint now, std
 void SagaRepository::record(pqxx::work& tx, const SagaRow& row, const SagaDecision& decision,
                             const std::optional<std::string>& message_id, TimePoint now) {
   if (!decision.ignored) {
-    tx.exec_params0("UPDATE sagas SET state = $2, step = $3, deadline = " + millis(4) +
-                        ", data = $5::jsonb, updated_at = " + millis(6) +
-                        ", finished_at = CASE WHEN $7 THEN " + millis(6) +
-                        " ELSE finished_at END WHERE id = $1::uuid",
-                    row.saga.id, to_string(decision.to), step_of(decision.to),
-                    to_epoch_ms(decision.deadline), to_json(decision.data).dump(),
-                    to_epoch_ms(now), is_terminal(decision.to));
+    tx.exec_params0(
+        "UPDATE sagas SET state = $2, step = $3, deadline = " + millis(4) +
+            ", data = $5::jsonb, updated_at = " + millis(6) + ", finished_at = CASE WHEN $7 THEN " +
+            millis(6) + " ELSE finished_at END WHERE id = $1::uuid",
+        row.saga.id, to_string(decision.to), step_of(decision.to), to_epoch_ms(decision.deadline),
+        to_json(decision.data).dump(), to_epoch_ms(now), is_terminal(decision.to));
   }
   add_step(tx, row, decision.from, decision.to, message_id, decision.note);
 }
@@ -109,8 +108,8 @@ void SagaRepository::add_step(pqxx::work& tx, const SagaRow& row, std::optional<
       "INSERT INTO saga_steps (saga_id, merchant_id, from_state, to_state, message_id, note) "
       "VALUES ($1::uuid, $2, $3, $4, $5, $6)",
       row.saga.id, row.saga.merchant_id,
-      from ? std::optional<std::string>(to_string(*from)) : std::nullopt, to_string(to),
-      message_id, note);
+      from ? std::optional<std::string>(to_string(*from)) : std::nullopt, to_string(to), message_id,
+      note);
 }
 
 std::optional<SagaRow> SagaRepository::find(pqxx::work& tx, const std::string& id) {
@@ -143,8 +142,8 @@ std::vector<SagaRow> SagaRepository::list(pqxx::work& tx, const SagaFilter& f) {
           "AND (NOT $2 OR (state NOT IN ('completed', 'compensated') AND deadline < now())) "
           "AND ($3::uuid IS NULL OR order_id = $3::uuid) "
           "AND ($4::uuid IS NULL OR id < $4::uuid) ORDER BY id DESC LIMIT $5",
-      f.state ? std::optional<std::string>(to_string(*f.state)) : std::nullopt, f.stuck,
-      f.order_id, f.after_id, static_cast<long>(f.limit));
+      f.state ? std::optional<std::string>(to_string(*f.state)) : std::nullopt, f.stuck, f.order_id,
+      f.after_id, static_cast<long>(f.limit));
   std::vector<SagaRow> out;
   for (const auto& r : rows) out.push_back(row_from(r));
   return out;

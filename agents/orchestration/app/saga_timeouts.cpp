@@ -17,7 +17,11 @@ constexpr std::size_t kBatch = 100;
 SagaTimeouts::SagaTimeouts(commerce::store::ConnectionPool& db, SagaRepository& sagas,
                            SagaMetrics& metrics, SagaPolicy policy,
                            std::chrono::milliseconds interval, std::function<TimePoint()> clock)
-    : db_(db), sagas_(sagas), metrics_(metrics), policy_(policy), interval_(interval),
+    : db_(db),
+      sagas_(sagas),
+      metrics_(metrics),
+      policy_(policy),
+      interval_(interval),
       clock_(std::move(clock)) {}
 
 std::size_t SagaTimeouts::sweep() {

@@ -17,9 +17,10 @@ namespace orchestration {
 
 class SagaTimeouts {
  public:
-  SagaTimeouts(commerce::store::ConnectionPool& db, SagaRepository& sagas, SagaMetrics& metrics,
-               SagaPolicy policy, std::chrono::milliseconds interval = std::chrono::milliseconds(200),
-               std::function<TimePoint()> clock = [] { return Clock::now(); });
+  SagaTimeouts(
+      commerce::store::ConnectionPool& db, SagaRepository& sagas, SagaMetrics& metrics,
+      SagaPolicy policy, std::chrono::milliseconds interval = std::chrono::milliseconds(200),
+      std::function<TimePoint()> clock = [] { return Clock::now(); });
   // One scan; returns how many sagas it moved.
   std::size_t sweep();
   // The worker loop (agent.add_worker).

@@ -157,7 +157,8 @@ std::optional<SagaCommand> command_for(SagaState state, const Saga& saga) {
     case SagaState::confirming:
       return SagaCommand{"order.ConfirmOrder", {{"order_id", saga.order_id}}};
     case SagaState::voiding:
-      return SagaCommand{"payment.VoidPayment", {{"order_id", saga.order_id}, {"reason", d.reason}}};
+      return SagaCommand{"payment.VoidPayment",
+                         {{"order_id", saga.order_id}, {"reason", d.reason}}};
     case SagaState::releasing:
       return SagaCommand{"inventory.ReleaseStock",
                          {{"order_id", saga.order_id}, {"reason", d.reason}}};
@@ -359,8 +360,8 @@ SagaDecision on_timeout(const Saga& saga, TimePoint now, const SagaPolicy& polic
       d.data.attempts = saga.data.attempts + 1;
       const int doublings = std::min(d.data.attempts - 1, 20);
       auto delay = policy.step_timeout * (std::int64_t{1} << doublings);
-      d.deadline = now + std::max(policy.step_timeout,
-                                  std::min<std::chrono::milliseconds>(delay, policy.max_retry_delay));
+      d.deadline = now + std::max(policy.step_timeout, std::min<std::chrono::milliseconds>(
+                                                           delay, policy.max_retry_delay));
       d.commands.push_back(*command_for(saga.state, saga));
       d.note = step_of(saga.state) + " timed out; sending it again (attempt " +
                std::to_string(d.data.attempts) + ")";

@@ -1,21 +1,21 @@
 #pragma once
 // The PlaceOrder saga as a pure state machine (docs/architecture.md, "The PlaceOrder saga").
 //
-//   reserving --StockReserved--> authorizing --PaymentAuthorized--> confirming --OrderConfirmed--> completed
-//   reserving --StockReservationFailed--> cancelling --OrderCancelled--> compensated
+//   reserving --StockReserved--> authorizing --PaymentAuthorized--> confirming --OrderConfirmed-->
+//   completed reserving --StockReservationFailed--> cancelling --OrderCancelled--> compensated
 //   authorizing --PaymentDeclined--> releasing --StockReleased--> cancelling --> compensated
-//   timeouts: reserving -> releasing -> cancelling;  authorizing -> voiding -> releasing -> cancelling;
+//   timeouts: reserving -> releasing -> cancelling;  authorizing -> voiding -> releasing ->
+//   cancelling;
 //             confirming and every compensation step re-send their command (all are idempotent).
 //
 // No Kafka, no PostgreSQL: the app persists what decide() returns and emits its commands in the
 // transaction of the message (or timeout) that caused it.
 #include <chrono>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "commerce/core/money.hpp"
 
@@ -91,10 +91,10 @@ enum class SagaEventKind {
 };
 
 inline constexpr SagaEventKind kAllEvents[] = {
-    SagaEventKind::stock_reserved,     SagaEventKind::stock_reservation_failed,
-    SagaEventKind::stock_released,     SagaEventKind::payment_authorized,
-    SagaEventKind::payment_declined,   SagaEventKind::payment_voided,
-    SagaEventKind::order_confirmed,    SagaEventKind::order_cancelled};
+    SagaEventKind::stock_reserved,   SagaEventKind::stock_reservation_failed,
+    SagaEventKind::stock_released,   SagaEventKind::payment_authorized,
+    SagaEventKind::payment_declined, SagaEventKind::payment_voided,
+    SagaEventKind::order_confirmed,  SagaEventKind::order_cancelled};
 
 struct SagaEvent {
   SagaEventKind kind;

@@ -27,8 +27,8 @@ struct Shared {
     admin_url = pg.admin_url();
     brokers = broker.bootstrap();
     commands = std::make_unique<harness::TopicLog>(
-        brokers, std::vector<std::string>{"commerce.inventory.commands", "commerce.payment.commands",
-                                          "commerce.order.commands"});
+        brokers, std::vector<std::string>{"commerce.inventory.commands",
+                                          "commerce.payment.commands", "commerce.order.commands"});
     publisher = std::make_unique<harness::Publisher>(brokers);
   }
 };
@@ -60,7 +60,9 @@ class Orchestration {
     return client_.get(fleet_->api_url("orchestration") + path, h);
   }
   std::string api_url() { return fleet_->api_url("orchestration"); }
-  std::string metrics() { return client_.get(fleet_->admin_url("orchestration") + "/metrics").body; }
+  std::string metrics() {
+    return client_.get(fleet_->admin_url("orchestration") + "/metrics").body;
+  }
 
   // The saga of an order, as the operator API shows it (null when none yet).
   json saga_of(const std::string& order_id) {
@@ -94,15 +96,20 @@ struct Order {
 
   commerce::bus::Envelope event(const std::string& topic, const std::string& type, json payload) {
     payload["order_id"] = id;
-    return shared().publisher->publish(topic, id, type, merchant, std::move(payload));
+    // Replies continue the order's flow, as the real agents' do (correlation carried over).
+    auto envelope = commerce::bus::make_envelope(type, merchant, std::move(payload),
+                                                 placed.id.empty() ? nullptr : &placed);
+    shared().publisher->publish(topic, id, envelope);
+    return envelope;
   }
   void place() {
     placed = event("commerce.order.events", "order.OrderPlaced",
                    {{"customer_email", "ann@example.com"},
-                    {"lines", {{{"sku", "MUG"},
-                                {"quantity", 2},
-                                {"unit_price", {{"amount_minor", 1250}, {"currency", "EUR"}}},
-                                {"line_total", {{"amount_minor", 2500}, {"currency", "EUR"}}}}}},
+                    {"lines",
+                     {{{"sku", "MUG"},
+                       {"quantity", 2},
+                       {"unit_price", {{"amount_minor", 1250}, {"currency", "EUR"}}},
+                       {"line_total", {{"amount_minor", 2500}, {"currency", "EUR"}}}}}},
                     {"total", {{"amount_minor", 2500}, {"currency", "EUR"}}},
                     {"card_token", "tok_visa"}});
   }
@@ -115,7 +122,9 @@ struct Order {
           {{"reason", "out_of_stock"},
            {"shortages", {{{"sku", "MUG"}, {"requested", 2}, {"available", 0}}}}});
   }
-  void stock_released() { event("commerce.inventory.events", "inventory.StockReleased", json::object()); }
+  void stock_released() {
+    event("commerce.inventory.events", "inventory.StockReleased", json::object());
+  }
   void payment_authorized() {
     event("commerce.payment.events", "payment.PaymentAuthorized",
           {{"authorization_id", commerce::core::uuid_v7()},
@@ -180,13 +189,13 @@ TEST(OrchestrationAgent, HappyPathCompletesAndLateRepliesAreRecordedAndIgnored) 
   ASSERT_TRUE(commerce::stack::wait_until(
       [&] {
         auto saga = agent.saga_of(o.id);
-        return saga["steps"].size() == 5 && saga["steps"][4]["note"].get<std::string>().find(
-                                                "ignored") != std::string::npos;
+        return saga["steps"].size() == 5 &&
+               saga["steps"][4]["note"].get<std::string>().find("ignored") != std::string::npos;
       },
       20s));
   auto saga = agent.saga_of(o.id);
-  EXPECT_EQ(to_states(saga), (std::vector<std::string>{"reserving", "authorizing", "confirming",
-                                                       "completed"}));
+  EXPECT_EQ(to_states(saga),
+            (std::vector<std::string>{"reserving", "authorizing", "confirming", "completed"}));
   EXPECT_FALSE(saga["data"].contains("card_token"));
   EXPECT_FALSE(saga["finished_at"].is_null());
   EXPECT_EQ(o.sent("inventory.ReserveStock"), 1u);
@@ -268,8 +277,8 @@ TEST(OrchestrationAgent, TimeoutsCompensateOrRetry) {
   authorizing.order_cancelled("timeout:authorize_payment");
 
   // Confirm timed out: sent again (ConfirmOrder is idempotent), then confirmed.
-  ASSERT_TRUE(commerce::stack::wait_until([&] { return confirming.sent("order.ConfirmOrder") >= 2; },
-                                          20s));
+  ASSERT_TRUE(
+      commerce::stack::wait_until([&] { return confirming.sent("order.ConfirmOrder") >= 2; }, 20s));
   confirming.order_confirmed();
 
   ASSERT_TRUE(agent.await_state(reserving.id, "compensated"));
@@ -281,8 +290,9 @@ TEST(OrchestrationAgent, TimeoutsCompensateOrRetry) {
   EXPECT_EQ(to_states(agent.saga_of(authorizing.id)),
             (std::vector<std::string>{"reserving", "authorizing", "voiding", "releasing",
                                       "cancelling", "compensated"}));
-  EXPECT_NE(agent.metrics().find("saga_compensations_total{type=\"place_order\",reason=\"timeout\"}"),
-            std::string::npos);
+  EXPECT_NE(
+      agent.metrics().find("saga_compensations_total{type=\"place_order\",reason=\"timeout\"}"),
+      std::string::npos);
 }
 
 TEST(OrchestrationAgent, StuckSagasAreListed) {
@@ -295,12 +305,15 @@ TEST(OrchestrationAgent, StuckSagasAreListed) {
       [&] {
         auto r = agent.get("/sagas?stuck=true&state=reserving");
         if (r.status != 200) return false;
-        for (const auto& s : json::parse(r.body)["sagas"]) {
+        const auto body = json::parse(r.body);
+        for (const auto& s : body["sagas"]) {
           if (s["order_id"] == o.id) return s["stuck"] == true;
         }
         return false;
       },
-      20s));
+      20s))
+      << agent.get("/sagas?stuck=true&state=reserving").body << "\n"
+      << agent.get("/sagas?order_id=" + o.id).body;
   EXPECT_EQ(agent.get("/sagas?state=nope").status, 422);
   EXPECT_EQ(agent.get("/sagas/0190d9b2-6a4e-7cc1-9f00-000000000001").status, 404);
   commerce::http::Client anonymous;

@@ -123,14 +123,14 @@ TEST(PlaceOrderSaga, CommandPayloadsCarryAmountTokenAndReason) {
             nlohmann::json::parse(R"({"order_id":"0190d9b2-6a4e-7cc1-9f00-000000000001",
               "amount":{"amount_minor":2500,"currency":"EUR"},"card_token":"tok_visa"})"));
 
-  auto declined = decide(saga_in(S::authorizing), {K::payment_declined, "insufficient_funds"},
-                         kT0, kPolicy);
+  auto declined =
+      decide(saga_in(S::authorizing), {K::payment_declined, "insufficient_funds"}, kT0, kPolicy);
   EXPECT_EQ(declined.data.reason, "payment_declined:insufficient_funds");
   EXPECT_EQ(declined.commands.at(0).payload.at("reason"), "payment_declined:insufficient_funds");
   EXPECT_EQ(declined.compensation, "payment_declined");
 
-  auto failed = decide(saga_in(S::reserving), {K::stock_reservation_failed, "out_of_stock"}, kT0,
-                       kPolicy);
+  auto failed =
+      decide(saga_in(S::reserving), {K::stock_reservation_failed, "out_of_stock"}, kT0, kPolicy);
   EXPECT_EQ(failed.commands.at(0).payload.at("reason"), "out_of_stock");
   EXPECT_EQ(failed.compensation, "out_of_stock");
 }
@@ -138,12 +138,12 @@ TEST(PlaceOrderSaga, CommandPayloadsCarryAmountTokenAndReason) {
 TEST(PlaceOrderSaga, CompensationStartsOnlyOnFailures) {
   for (const auto& [key, expect] : table()) {
     auto d = decide(saga_in(key.first), {key.second, "r"}, kT0, kPolicy);
-    const bool starts = !is_terminal(key.first) && !d.ignored &&
-                        (key.second == K::stock_reservation_failed ||
-                         key.second == K::payment_declined ||
-                         (key.second == K::order_cancelled &&
-                          (key.first == S::reserving || key.first == S::authorizing ||
-                           key.first == S::confirming)));
+    const bool starts =
+        !is_terminal(key.first) && !d.ignored &&
+        (key.second == K::stock_reservation_failed || key.second == K::payment_declined ||
+         (key.second == K::order_cancelled &&
+          (key.first == S::reserving || key.first == S::authorizing ||
+           key.first == S::confirming)));
     EXPECT_EQ(d.compensation.has_value(), starts)
         << to_string(key.first) << " x " << to_string(key.second);
   }
@@ -169,7 +169,8 @@ TEST(PlaceOrderSaga, DeclinedPaymentReleasesThenCancels) {
   auto saga = saga_in(S::authorizing);
   std::vector<std::string> sent;
   for (auto [kind, reason] : std::vector<std::pair<K, std::string>>{
-           {K::payment_declined, "card_declined"}, {K::stock_released, ""},
+           {K::payment_declined, "card_declined"},
+           {K::stock_released, ""},
            {K::order_cancelled, "payment_declined:card_declined"}}) {
     auto d = decide(saga, {kind, reason}, kT0, kPolicy);
     for (auto& t : types(d)) sent.push_back(t);
@@ -212,13 +213,12 @@ TEST(PlaceOrderSaga, TimeoutInEveryState) {
     SagaState to;
     std::string command;
   };
-  for (const auto& c : std::vector<Case>{
-           {S::reserving, S::releasing, "inventory.ReleaseStock"},
-           {S::authorizing, S::voiding, "payment.VoidPayment"},
-           {S::confirming, S::confirming, "order.ConfirmOrder"},
-           {S::voiding, S::voiding, "payment.VoidPayment"},
-           {S::releasing, S::releasing, "inventory.ReleaseStock"},
-           {S::cancelling, S::cancelling, "order.CancelOrder"}}) {
+  for (const auto& c : std::vector<Case>{{S::reserving, S::releasing, "inventory.ReleaseStock"},
+                                         {S::authorizing, S::voiding, "payment.VoidPayment"},
+                                         {S::confirming, S::confirming, "order.ConfirmOrder"},
+                                         {S::voiding, S::voiding, "payment.VoidPayment"},
+                                         {S::releasing, S::releasing, "inventory.ReleaseStock"},
+                                         {S::cancelling, S::cancelling, "order.CancelOrder"}}) {
     auto saga = saga_in(c.state);
     saga.data.reason = "earlier";
     auto d = on_timeout(saga, now, kPolicy);

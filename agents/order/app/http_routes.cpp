@@ -22,8 +22,8 @@ constexpr std::size_t kDefaultPageSize = 20;
 constexpr std::size_t kMaxPageSize = 100;
 
 Response validation_failed(const std::string& field, const std::string& message) {
-  auto body = nlohmann::json{{"error", {{"code", "validation_failed"}, {"message", message},
-                                        {"field", field}}}};
+  auto body = nlohmann::json{
+      {"error", {{"code", "validation_failed"}, {"message", message}, {"field", field}}}};
   return Response::json(422, body);
 }
 
@@ -163,8 +163,8 @@ Response HttpRoutes::list_orders(const Request& request) {
     if (text.empty() || text.size() > 3 ||
         text.find_first_not_of("0123456789") != std::string::npos || std::stoul(text) < 1 ||
         std::stoul(text) > kMaxPageSize) {
-      return validation_failed("limit", "limit must be an integer from 1 to " +
-                                            std::to_string(kMaxPageSize));
+      return validation_failed(
+          "limit", "limit must be an integer from 1 to " + std::to_string(kMaxPageSize));
     }
     limit = std::stoul(text);
   }

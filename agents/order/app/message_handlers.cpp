@@ -78,8 +78,8 @@ void TimelineFeed::on_event(commerce::store::MessageContext& ctx) {
   const auto order_id = message.payload.at("order_id").get<std::string>();
   // Only orders we hold; another agent's event about an order we never placed changes nothing.
   if (!orders_.lock(ctx.tx(), message.merchant_id, order_id)) {
-    commerce::log::warn("event for an unknown order", {{"order_id", order_id},
-                                                       {"type", message.type}});
+    commerce::log::warn("event for an unknown order",
+                        {{"order_id", order_id}, {"type", message.type}});
     return;
   }
   orders_.add_timeline(ctx.tx(), order_id, message.merchant_id, entry->event, entry->detail,

@@ -55,29 +55,29 @@ std::string OrderRepository::insert(pqxx::work& tx, const std::string& id,
       "INSERT INTO order_timeline (order_id, merchant_id, at, event, detail) "
       "SELECT id, merchant_id, placed_at, 'placed', $2::jsonb FROM orders WHERE id = $1",
       id,
-      nlohmann::json{{"total", {{"amount_minor", priced.total.amount_minor},
-                                {"currency", priced.total.currency}}},
-                     {"lines", priced.lines.size()}}
+      nlohmann::json{
+          {"total",
+           {{"amount_minor", priced.total.amount_minor}, {"currency", priced.total.currency}}},
+          {"lines", priced.lines.size()}}
           .dump());
   return placed[0].as<std::string>();
 }
 
 std::optional<OrderRecord> OrderRepository::find(pqxx::work& tx, const std::string& merchant_id,
                                                  const std::string& id) {
-  auto rows = tx.exec_params("SELECT " + kOrderColumns +
-                                 " FROM orders WHERE id = $1::uuid AND merchant_id = $2",
-                             id, merchant_id);
+  auto rows = tx.exec_params(
+      "SELECT " + kOrderColumns + " FROM orders WHERE id = $1::uuid AND merchant_id = $2", id,
+      merchant_id);
   if (rows.empty()) return std::nullopt;
   OrderRecord o = order_from_row(rows[0]);
-  for (const auto& row : tx.exec_params(
-           "SELECT sku, title, quantity, unit_price_minor, line_total_minor, currency "
-           "FROM order_lines WHERE order_id = $1::uuid ORDER BY line_no",
-           id)) {
+  for (const auto& row :
+       tx.exec_params("SELECT sku, title, quantity, unit_price_minor, line_total_minor, currency "
+                      "FROM order_lines WHERE order_id = $1::uuid ORDER BY line_no",
+                      id)) {
     const auto currency = row[5].as<std::string>();
-    o.lines.push_back(PricedLine{row[0].as<std::string>(), row[1].as<std::string>(),
-                                 row[2].as<std::int64_t>(),
-                                 Money{row[3].as<std::int64_t>(), currency},
-                                 Money{row[4].as<std::int64_t>(), currency}});
+    o.lines.push_back(PricedLine{
+        row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::int64_t>(),
+        Money{row[3].as<std::int64_t>(), currency}, Money{row[4].as<std::int64_t>(), currency}});
   }
   for (const auto& row :
        tx.exec_params("SELECT " + rfc3339("at") +

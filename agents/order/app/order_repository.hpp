@@ -1,11 +1,10 @@
 #pragma once
 // SQL for orders, their lines and timeline, on the caller's transaction.
+#include <nlohmann/json.hpp>
 #include <optional>
+#include <pqxx/pqxx>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
-#include <pqxx/pqxx>
 
 #include "domain/order.hpp"
 #include "domain/pricing.hpp"

@@ -1,7 +1,6 @@
 #include "app/price_catalogue.hpp"
 
 #include <cctype>
-
 #include <nlohmann/json.hpp>
 
 #include "commerce/core/money.hpp"

@@ -1,13 +1,12 @@
 #pragma once
 // The order agent's own price catalogue (product_prices), fed by product events, and the
 // product agent's internal API asked on a miss.
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
+#include <pqxx/pqxx>
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
-#include <pqxx/pqxx>
 
 #include "domain/pricing.hpp"
 

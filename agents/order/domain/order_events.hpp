@@ -1,8 +1,7 @@
 #pragma once
 // Payloads of the events the order agent emits (schemas/order/*.v1.json). Pure.
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "domain/pricing.hpp"
 

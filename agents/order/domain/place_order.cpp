@@ -1,7 +1,6 @@
 #include "domain/place_order.hpp"
 
 #include <cctype>
-
 #include <nlohmann/json.hpp>
 
 namespace order {
@@ -98,9 +97,9 @@ PlaceOrderParse parse_place_order(const nlohmann::json& body) {
       if (existing.sku == s) {
         existing.quantity += q;
         if (existing.quantity > kMaxQuantity) {
-          return ValidationError{field + ".quantity", "the lines for SKU '" + s +
-                                                          "' add up to more than " +
-                                                          std::to_string(kMaxQuantity)};
+          return ValidationError{
+              field + ".quantity",
+              "the lines for SKU '" + s + "' add up to more than " + std::to_string(kMaxQuantity)};
         }
         merged = true;
         break;

@@ -1,11 +1,10 @@
 #pragma once
 // The POST /v1/orders request: shape and limits, checked before anything is priced. Pure.
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <variant>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "domain/pricing.hpp"
 

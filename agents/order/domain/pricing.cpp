@@ -29,7 +29,8 @@ PricingResult price(const std::vector<RequestedLine>& lines, const Catalogue& ca
                           "SKU '" + line.sku + "' belongs to an inactive product"};
     }
     if (entry.price.amount_minor < 0) {
-      return PricingError{"unknown_sku", field + ".sku", "SKU '" + line.sku + "' has no valid price"};
+      return PricingError{"unknown_sku", field + ".sku",
+                          "SKU '" + line.sku + "' has no valid price"};
     }
     if (i == 0) {
       order.total = Money{0, entry.price.currency};

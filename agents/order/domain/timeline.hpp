@@ -1,10 +1,9 @@
 #pragma once
 // Which events from other agents become entries in an order's timeline, and what they say.
 // Pure: the timeline tells the whole story of an order, not only its own status changes.
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 namespace order {
 

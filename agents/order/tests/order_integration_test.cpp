@@ -5,8 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <thread>
 #include <pqxx/pqxx>
+#include <thread>
 
 #include "commerce/core/ids.hpp"
 #include "commerce/http/http.hpp"
@@ -70,20 +70,22 @@ Response get(const std::string& merchant, const std::string& path) {
   return stack().client.get(stack().order_api + path, merchant_headers(merchant));
 }
 
-json order_body(std::vector<std::pair<std::string, json>> lines, std::string email = "ann@example.com",
-                json card_token = "tok_visa") {
+json order_body(std::vector<std::pair<std::string, json>> lines,
+                std::string email = "ann@example.com", json card_token = "tok_visa") {
   json body = {{"customer", {{"email", email}}}, {"payment", {{"card_token", card_token}}}};
   body["lines"] = json::array();
-  for (auto& [sku, quantity] : lines) body["lines"].push_back({{"sku", sku}, {"quantity", quantity}});
+  for (auto& [sku, quantity] : lines)
+    body["lines"].push_back({{"sku", sku}, {"quantity", quantity}});
   return body;
 }
 
 bool catalogued(const std::string& merchant, const std::string& sku) {
   pqxx::connection c(stack().admin_url);
   pqxx::work tx(c);
-  return !tx.exec_params("SELECT 1 FROM \"order\".product_prices WHERE merchant_id = $1 AND "
-                         "sku = $2",
-                         merchant, sku)
+  return !tx.exec_params(
+                "SELECT 1 FROM \"order\".product_prices WHERE merchant_id = $1 AND "
+                "sku = $2",
+                merchant, sku)
               .empty();
 }
 
@@ -152,7 +154,8 @@ TEST(OrderAgent, RejectsWhatTheCatalogueCannotPrice) {
   add_product(m, "MUG", 1250);
   add_product(m, "OLD", 500, "EUR", false);
   add_product(m, "DOLLAR", 700, "USD");
-  expect_error(post_order(m, order_body({{"MUG", 1}, {"NOPE-1", 1}})), 422, "unknown_sku", "NOPE-1");
+  expect_error(post_order(m, order_body({{"MUG", 1}, {"NOPE-1", 1}})), 422, "unknown_sku",
+               "NOPE-1");
   expect_error(post_order(m, order_body({{"OLD", 1}})), 422, "product_inactive", "OLD");
   expect_error(post_order(m, order_body({{"MUG", 1}, {"DOLLAR", 1}})), 422, "currency_mismatch",
                "DOLLAR");
@@ -210,8 +213,9 @@ TEST(OrderAgent, CommandsConfirmAndCancelOnceAndTheTimelineTellsTheStory) {
   auto& pub = *stack().publisher;
   const std::string commands = "commerce.order.commands";
 
-  pub.publish("commerce.inventory.events", a, "inventory.StockReserved", m,
-              {{"order_id", a}, {"lines", {{{"sku", "MUG"}, {"quantity", 1}, {"location", "main"}}}}});
+  pub.publish(
+      "commerce.inventory.events", a, "inventory.StockReserved", m,
+      {{"order_id", a}, {"lines", {{{"sku", "MUG"}, {"quantity", 1}, {"location", "main"}}}}});
   pub.publish("commerce.payment.events", a, "payment.PaymentAuthorized", m,
               {{"order_id", a},
                {"authorization_id", commerce::core::uuid_v7()},
@@ -254,6 +258,9 @@ TEST(OrderAgent, CommandsConfirmAndCancelOnceAndTheTimelineTellsTheStory) {
   EXPECT_EQ(stack().events->of("order.OrderCancelled", b).size(), 1u);
   EXPECT_EQ(stack().events->of("order.OrderConfirmed", b).size(), 0u);
 
+  // Inventory and payment events arrive on their own topics, maybe after the command.
+  ASSERT_TRUE(commerce::stack::wait_until(
+      [&] { return json::parse(get(m, "/v1/orders/" + a).body)["timeline"].size() == 4; }, 20s));
   auto order_a = json::parse(get(m, "/v1/orders/" + a).body);
   EXPECT_EQ(order_a["status"], "confirmed");
   EXPECT_FALSE(order_a["confirmed_at"].is_null());
@@ -265,6 +272,60 @@ TEST(OrderAgent, CommandsConfirmAndCancelOnceAndTheTimelineTellsTheStory) {
   EXPECT_EQ(order_b["status"], "cancelled");
   EXPECT_EQ(order_b["cancel_reason"], "out_of_stock");
   EXPECT_FALSE(order_b["cancelled_at"].is_null());
+}
+
+std::int64_t catalogued_price(const std::string& merchant, const std::string& sku) {
+  pqxx::connection c(stack().admin_url);
+  pqxx::work tx(c);
+  auto rows = tx.exec_params(
+      "SELECT amount_minor FROM \"order\".product_prices WHERE merchant_id = $1 AND sku = $2",
+      merchant, sku);
+  return rows.empty() ? -1 : rows[0][0].as<std::int64_t>();
+}
+
+TEST(OrderAgent, CatalogueFollowsProductEventsNewestFirst) {
+  const auto m = new_merchant();
+  const auto product_id = commerce::core::uuid_v7();
+  auto product = [&](std::int64_t amount, bool active) {
+    return json{{"product_id", product_id},
+                {"sku", "EVT"},
+                {"title", "From events"},
+                {"price", {{"amount_minor", amount}, {"currency", "EUR"}}},
+                {"active", active}};
+  };
+  auto& pub = *stack().publisher;
+  pub.publish("commerce.product.events", "EVT", "product.ProductCreated", m, product(300, true));
+  ASSERT_TRUE(commerce::stack::wait_until([&] { return catalogued_price(m, "EVT") == 300; }, 20s));
+  auto r = post_order(m, order_body({{"EVT", 2}}));
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(json::parse(r.body)["total"]["amount_minor"], 600);
+
+  pub.publish("commerce.product.events", "EVT", "product.ProductUpdated", m, product(400, true));
+  ASSERT_TRUE(commerce::stack::wait_until([&] { return catalogued_price(m, "EVT") == 400; }, 20s));
+  // An event older than what we hold changes nothing.
+  auto stale = commerce::bus::make_envelope("product.ProductUpdated", m, product(1, false));
+  stale.occurred_at = "2020-01-01T00:00:00.000Z";
+  pub.publish("commerce.product.events", "EVT", stale);
+  // A marker on the same key (so the same partition, handled after the stale one), for another
+  // merchant so it does not touch ours.
+  const auto other = new_merchant();
+  pub.publish("commerce.product.events", "EVT", "product.ProductCreated", other, product(7, true));
+  ASSERT_TRUE(
+      commerce::stack::wait_until([&] { return catalogued_price(other, "EVT") == 7; }, 20s));
+  EXPECT_EQ(catalogued_price(m, "EVT"), 400) << "the stale event must not win";
+  pub.publish("commerce.product.events", "EVT", "product.ProductUpdated", m, product(500, true));
+  ASSERT_TRUE(commerce::stack::wait_until([&] { return catalogued_price(m, "EVT") == 500; }, 20s));
+  r = post_order(m, order_body({{"EVT", 1}}));
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(json::parse(r.body)["total"]["amount_minor"], 500);
+
+  pub.publish("commerce.product.events", "EVT", "product.ProductUpdated", m, product(500, false));
+  ASSERT_TRUE(commerce::stack::wait_until(
+      [&] {
+        return post_order(m, order_body({{"EVT", 1}})).status == 422;
+      },
+      20s));
+  expect_error(post_order(m, order_body({{"EVT", 1}})), 422, "product_inactive", "EVT");
 }
 
 TEST(OrderAgent, ListsOrdersNewestFirstInPages) {

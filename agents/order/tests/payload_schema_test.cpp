@@ -37,8 +37,8 @@ TEST(PayloadSchema, OrderConfirmed) {
 }
 
 TEST(PayloadSchema, OrderCancelled) {
-  for (const char* reason : {"out_of_stock", "payment_declined:card_declined",
-                             "timeout:reserve_stock"}) {
+  for (const char* reason :
+       {"out_of_stock", "payment_declined:card_declined", "timeout:reserve_stock"}) {
     auto payload = order_cancelled_payload(kOrderId, "ann@example.com", reason);
     EXPECT_EQ(schemas().validate("order.OrderCancelled", 1, payload), std::nullopt) << reason;
   }

@@ -62,8 +62,8 @@ TEST(PlaceOrder, RejectsBadEmails) {
 }
 
 TEST(PlaceOrder, RejectsBadQuantities) {
-  for (const char* quantity : {"0", "-1", "1.5", "2.0", "\"3\"", "10001", "99999999999999999999",
-                               "null", "true", "[]"}) {
+  for (const char* quantity :
+       {"0", "-1", "1.5", "2.0", "\"3\"", "10001", "99999999999999999999", "null", "true", "[]"}) {
     auto body = valid();
     body["lines"][0]["quantity"] = json::parse(quantity);
     EXPECT_EQ(field_of(body), "lines[0].quantity") << quantity;
@@ -81,7 +81,8 @@ TEST(PlaceOrder, RejectsBadLines) {
   body["lines"] = json::array();
   EXPECT_EQ(field_of(body), "lines");
   body["lines"] = json::array();
-  for (int i = 0; i < 101; ++i) body["lines"].push_back({{"sku", "S" + std::to_string(i)}, {"quantity", 1}});
+  for (int i = 0; i < 101; ++i)
+    body["lines"].push_back({{"sku", "S" + std::to_string(i)}, {"quantity", 1}});
   EXPECT_EQ(field_of(body), "lines");
   body["lines"].erase(100);
   EXPECT_EQ(field_of(body), "");

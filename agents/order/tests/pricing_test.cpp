@@ -60,7 +60,8 @@ TEST(Pricing, LineOverflowIsRejected) {
 
 TEST(Pricing, TotalOverflowIsRejected) {
   auto c = catalogue();
-  c["BIG2"] = {"BIG2", "p6", "Huge too", {std::numeric_limits<std::int64_t>::max() / 2, "EUR"}, true};
+  c["BIG2"] = {
+      "BIG2", "p6", "Huge too", {std::numeric_limits<std::int64_t>::max() / 2, "EUR"}, true};
   auto result = price({{"BIG", 1}, {"BIG2", 1}, {"MUG", 1}}, c);
   ASSERT_TRUE(std::holds_alternative<PricingError>(result));
   EXPECT_EQ(std::get<PricingError>(result).code, "amount_overflow");

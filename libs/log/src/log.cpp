@@ -21,9 +21,11 @@ struct State {
   std::atomic<int> min_level{static_cast<int>(Level::info)};
 };
 
+// Never destroyed: threads (Kafka rebalance callbacks, relays) may still log while static
+// objects are torn down at exit.
 State& state() {
-  static State s;
-  return s;
+  static State* s = new State;
+  return *s;
 }
 
 thread_local Context t_context;

@@ -80,7 +80,9 @@ json GatewayClient::order_body(const std::string& customer_email,
                                const std::string& card_token) {
   json items = json::array();
   for (const auto& l : lines) items.push_back({{"sku", l.sku}, {"quantity", l.quantity}});
-  return {{"customer_email", customer_email}, {"lines", items}, {"card_token", card_token}};
+  return {{"customer", {{"email", customer_email}}},
+          {"lines", items},
+          {"payment", {{"card_token", card_token}}}};
 }
 
 http::Response GatewayClient::place_order(const std::string& api_key, const json& body,
