@@ -43,6 +43,9 @@ void FleetTest::SetUpTestSuite() {
     options.brokers = s.brokers;
     options.fixed_ports = false;
     options.agent_env = s.agent_env;
+    // These suites test outcomes, not deadlines: on a loaded CI machine (or under sanitizers) a
+    // 10 s step deadline could turn a slow success into a compensation.
+    options.agent_env["orchestration"].emplace("SAGA_STEP_TIMEOUT_MS", "30000");
     s.fleet = std::make_unique<stack::Fleet>(options);
     s.fleet->start_all();
     s.client = std::make_unique<http::Client>(http::ClientOptions{std::chrono::seconds(20), 32});

@@ -157,6 +157,10 @@ int run_bench(const Flags& flags) {
   const auto stats = commerce::scenario::throughput(admin_url, merchant.id, since_epoch);
   const auto outcome = commerce::scenario::count_outcomes(admin_url, merchant.id);
 
+  std::string cancelled = outcome.cancel_reasons.empty() ? "none" : "";
+  for (const auto& [reason, n] : outcome.cancel_reasons)
+    cancelled += reason + "=" + std::to_string(n) + " ";
+
   note("stopping the fleet");
   bool clean = false;
   try {
@@ -170,7 +174,8 @@ int run_bench(const Flags& flags) {
             << "  sent " << total << " in " << round1(sending_s) << " s, accepted " << accepted
             << ", errors " << errors << ", largest send backlog " << max_backlog << "\n"
             << "  measured orders finished " << stats.finished << " (confirmed " << stats.confirmed
-            << ") in " << round1(stats.seconds) << " s\n"
+            << ") in " << round1(stats.seconds) << " s; cancelled over the whole run: " << cancelled
+            << "\n"
             << "  throughput " << round1(stats.orders_per_sec)
             << " orders/s, placed->confirmed p50 " << round1(stats.p50_ms) << " ms, p99 "
             << round1(stats.p99_ms) << " ms\n"

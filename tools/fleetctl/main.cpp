@@ -34,6 +34,7 @@ void usage() {
                "  up     [--data DIR]                      run the fleet until Ctrl-C\n"
                "  demo   [--data DIR] [--orders N]         the demo scenario (default 300 orders)\n"
                "  bench  [--rate R] [--seconds S] [--warmup W]  open-loop load (300/s, 30 s, 5 s)\n"
+               "  status                                   which agents of `up` answer /readyz\n"
                "Environment: DATABASE_URL and KAFKA_BROKERS use an existing PostgreSQL and Kafka;\n"
                "PG_PORT moves the embedded PostgreSQL (default 55432).\n";
 }
@@ -68,6 +69,7 @@ int main(int argc, char** argv) {
     if (command == "up") return fleetctl::run_up(flags);
     if (command == "demo") return fleetctl::run_demo(flags);
     if (command == "bench") return fleetctl::run_bench(flags);
+    if (command == "status") return fleetctl::run_status(flags);
     if (command == "help" || command == "--help" || command == "-h") {
       usage();
       return 0;
