@@ -35,7 +35,7 @@ void SagaHandlers::on_order_placed(commerce::store::MessageContext& ctx) {
   ctx.emit(command_topic(start.command.type), start.saga.order_id, start.command.type,
            start.command.payload);
   metrics_.started(kPlaceOrderSaga);
-  commerce::log::info("saga started",
+  commerce::log::debug("saga started",
                       {{"saga_id", start.saga.id}, {"order_id", start.saga.order_id}});
 }
 
@@ -65,7 +65,7 @@ void SagaHandlers::on_reply(commerce::store::MessageContext& ctx) {
   if (decision.ignored) {
     commerce::log::info(decision.note, {{"saga_id", row->saga.id}, {"order_id", order_id}});
   } else {
-    commerce::log::info("saga moved", {{"saga_id", row->saga.id},
+    commerce::log::debug("saga moved", {{"saga_id", row->saga.id},
                                        {"order_id", order_id},
                                        {"from", to_string(decision.from)},
                                        {"to", to_string(decision.to)},

@@ -113,7 +113,7 @@ struct SagaCommand {
 };
 
 struct SagaPolicy {
-  std::chrono::milliseconds step_timeout{10000};
+  std::chrono::milliseconds step_timeout{30000};
   // Re-sent commands back off (step_timeout * 2^(attempts-1)) up to this delay.
   std::chrono::milliseconds max_retry_delay{60000};
 };

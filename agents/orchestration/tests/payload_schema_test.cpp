@@ -74,7 +74,11 @@ TEST(CommandTopics, FollowTheReceivingAgent) {
 
 TEST(OperatorView, HidesTheCardToken) {
   SagaRow row;
-  row.saga = start_place_order("s", "m", order_placed(), Clock::now() - 20s, SagaPolicy{}).saga;
+  const SagaPolicy policy;
+  // Started two step timeouts ago: past its deadline, so stuck.
+  row.saga =
+      start_place_order("s", "m", order_placed(), Clock::now() - 2 * policy.step_timeout, policy)
+          .saga;
   row.type = kPlaceOrderSaga;
   auto view = saga_json(row);
   EXPECT_FALSE(view["data"].contains("card_token"));

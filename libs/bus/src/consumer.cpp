@@ -156,7 +156,10 @@ struct Consumer::Impl {
                                            {"topic.metadata.refresh.interval.ms", "1000"},
                                            {"session.timeout.ms", "6000"},
                                            {"heartbeat.interval.ms", "1000"},
-                                           {"enable.partition.eof", "false"}});
+                                           {"enable.partition.eof", "false"},
+                                           // The default (500 ms) makes every hop of a saga
+                                           // wait on the broker; the fleet is latency-bound.
+                                           {"fetch.wait.max.ms", "10"}});
     rd_kafka_conf_set_opaque(conf.get(), this);
     rd_kafka_conf_set_rebalance_cb(conf.get(), &Impl::on_rebalance);
     rd_kafka_conf_set_offset_commit_cb(conf.get(), &Impl::on_commit);
