@@ -182,10 +182,10 @@ int run_bench(const Flags& flags) {
             << "  all sagas ended: " << (ended ? "yes" : "NO") << ", stuck " << outcome.stuck()
             << ", duplicate effects " << outcome.duplicate_effects() << ", agents stopped "
             << (clean ? "cleanly" : "NOT cleanly") << "\n\n";
-  json result = {{"orders_per_sec", round1(stats.orders_per_sec)},
-                 {"p50_ms", round1(stats.p50_ms)},
-                 {"p99_ms", round1(stats.p99_ms)},
-                 {"errors", errors.load()}};
+  nlohmann::ordered_json result = {{"orders_per_sec", round1(stats.orders_per_sec)},
+                                   {"p50_ms", round1(stats.p50_ms)},
+                                   {"p99_ms", round1(stats.p99_ms)},
+                                   {"errors", errors.load()}};
   std::cout << result.dump() << std::endl;
   return ended && clean && errors == 0 && outcome.duplicate_effects() == 0 ? 0 : 1;
 }

@@ -175,11 +175,11 @@ int run_demo(const Flags& flags) {
             << " orders/s end to end\n"
             << "  agents stopped     " << (clean ? "cleanly (exit 0)" : "NOT cleanly") << "\n"
             << "  logs               " << data_dir(flags) << "/logs\n\n";
-  json verdict = {{"placed", outcome.placed},
-                  {"confirmed", outcome.confirmed},
-                  {"cancelled", outcome.cancelled},
-                  {"stuck", outcome.stuck()},
-                  {"duplicate_effects", outcome.duplicate_effects()}};
+  nlohmann::ordered_json verdict = {{"placed", outcome.placed},
+                                    {"confirmed", outcome.confirmed},
+                                    {"cancelled", outcome.cancelled},
+                                    {"stuck", outcome.stuck()},
+                                    {"duplicate_effects", outcome.duplicate_effects()}};
   std::cout << verdict.dump() << std::endl;
   const bool ok = outcome.stuck() == 0 && outcome.duplicate_effects() == 0 && clean &&
                   failed == 0 && replays_differing == 0 &&
