@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "commerce/store/store.hpp"
+
 namespace gateway {
 namespace {
 
@@ -25,8 +27,9 @@ std::optional<Principal> ApiKeyDirectory::authenticate(const std::string& key_ha
   }
   std::optional<Principal> principal;
   db_.read([&](pqxx::work& tx) {
-    const auto result = tx.exec_params(
-        "SELECT merchant_id, key_id FROM api_keys WHERE key_hash = $1 AND NOT revoked", key_hash);
+    const auto result = commerce::store::exec(
+        tx, "SELECT merchant_id, key_id FROM api_keys WHERE key_hash = $1 AND NOT revoked",
+        key_hash);
     if (!result.empty()) {
       principal = Principal{result[0][0].as<std::string>(), result[0][1].as<std::string>()};
     }
@@ -39,7 +42,8 @@ std::optional<Principal> ApiKeyDirectory::authenticate(const std::string& key_ha
 
 void ApiKeyDirectory::remember(pqxx::work& tx, const std::string& key_hash,
                                const std::string& key_id, const std::string& merchant_id) {
-  tx.exec_params(
+  commerce::store::exec(
+      tx,
       "INSERT INTO api_keys (key_hash, key_id, merchant_id, revoked) VALUES ($1, $2, $3, false) "
       "ON CONFLICT (key_hash) DO NOTHING",
       key_hash, key_id, merchant_id);
@@ -47,7 +51,8 @@ void ApiKeyDirectory::remember(pqxx::work& tx, const std::string& key_hash,
 
 void ApiKeyDirectory::revoke(pqxx::work& tx, const std::string& key_hash, const std::string& key_id,
                              const std::string& merchant_id) {
-  tx.exec_params(
+  commerce::store::exec(
+      tx,
       "INSERT INTO api_keys (key_hash, key_id, merchant_id, revoked) VALUES ($1, $2, $3, true) "
       "ON CONFLICT (key_hash) DO UPDATE SET revoked = true, updated_at = now()",
       key_hash, key_id, merchant_id);

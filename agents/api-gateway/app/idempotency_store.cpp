@@ -1,5 +1,7 @@
 #include "app/idempotency_store.hpp"
 
+#include "commerce/store/store.hpp"
+
 namespace gateway {
 
 IdempotencyStore::IdempotencyStore(commerce::store::ConnectionPool& db,
@@ -17,11 +19,12 @@ std::optional<StoredRequest> IdempotencyStore::claim(const std::string& scope,
       claimed = false;
       existing.reset();
       // An expired key is as good as free, even before the sweeper removed it.
-      tx.exec_params(
-          "DELETE FROM idempotency_keys WHERE merchant_id = $1 AND key = $2 "
-          "AND created_at < now() - $3::interval",
-          scope, key, ttl_interval_);
-      const auto inserted = tx.exec_params(
+      commerce::store::exec(tx,
+                            "DELETE FROM idempotency_keys WHERE merchant_id = $1 AND key = $2 "
+                            "AND created_at < now() - $3::interval",
+                            scope, key, ttl_interval_);
+      const auto inserted = commerce::store::exec(
+          tx,
           "INSERT INTO idempotency_keys (merchant_id, key, request_hash, state) "
           "VALUES ($1, $2, $3, 'in_progress') ON CONFLICT (merchant_id, key) DO NOTHING "
           "RETURNING 1",
@@ -30,7 +33,8 @@ std::optional<StoredRequest> IdempotencyStore::claim(const std::string& scope,
         claimed = true;
         return;
       }
-      const auto r = tx.exec_params(
+      const auto r = commerce::store::exec(
+          tx,
           "SELECT request_hash, state, status, response_body, response_content_type "
           "FROM idempotency_keys WHERE merchant_id = $1 AND key = $2",
           scope, key);
@@ -53,7 +57,8 @@ void IdempotencyStore::complete(const std::string& scope, const std::string& key
                                 const std::string& request_hash, int status,
                                 const std::string& body, const std::string& content_type) {
   db_.transact([&](pqxx::work& tx) {
-    tx.exec_params(
+    commerce::store::exec(
+        tx,
         "UPDATE idempotency_keys SET state = 'done', status = $4, response_body = $5, "
         "response_content_type = $6 WHERE merchant_id = $1 AND key = $2 AND request_hash = $3",
         scope, key, request_hash, status, body, content_type);
@@ -63,7 +68,8 @@ void IdempotencyStore::complete(const std::string& scope, const std::string& key
 void IdempotencyStore::release(const std::string& scope, const std::string& key,
                                const std::string& request_hash) {
   db_.transact([&](pqxx::work& tx) {
-    tx.exec_params(
+    commerce::store::exec(
+        tx,
         "DELETE FROM idempotency_keys WHERE merchant_id = $1 AND key = $2 AND request_hash = $3 "
         "AND state = 'in_progress'",
         scope, key, request_hash);
@@ -73,8 +79,8 @@ void IdempotencyStore::release(const std::string& scope, const std::string& key,
 std::int64_t IdempotencyStore::expire() {
   std::int64_t removed = 0;
   db_.transact([&](pqxx::work& tx) {
-    const auto r = tx.exec_params(
-        "DELETE FROM idempotency_keys WHERE created_at < now() - $1::interval", ttl_interval_);
+    const auto r = commerce::store::exec(
+        tx, "DELETE FROM idempotency_keys WHERE created_at < now() - $1::interval", ttl_interval_);
     removed = static_cast<std::int64_t>(r.affected_rows());
   });
   return removed;

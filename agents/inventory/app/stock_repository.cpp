@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "commerce/store/store.hpp"
+
 namespace inventory {
 
 namespace {
@@ -36,10 +38,10 @@ StockLevel level_from(const pqxx::row& r) {
 
 std::optional<ReservationRecord> StockRepository::lock_reservation(
     pqxx::work& tx, const std::string& merchant_id, const std::string& order_id) const {
-  auto r = tx.exec_params(
-      "SELECT status, released_at IS NOT NULL FROM reservations "
-      "WHERE merchant_id = $1 AND order_id = $2 FOR UPDATE",
-      merchant_id, order_id);
+  auto r = commerce::store::exec(tx,
+                                 "SELECT status, released_at IS NOT NULL FROM reservations "
+                                 "WHERE merchant_id = $1 AND order_id = $2 FOR UPDATE",
+                                 merchant_id, order_id);
   if (r.empty()) return std::nullopt;
   return ReservationRecord{parse_status(r[0][0].as<std::string>()), r[0][1].as<bool>()};
 }
@@ -47,17 +49,19 @@ std::optional<ReservationRecord> StockRepository::lock_reservation(
 bool StockRepository::insert_reservation(pqxx::work& tx, const std::string& merchant_id,
                                          const std::string& order_id,
                                          ReservationStatus status) const {
-  auto r = tx.exec_params(
-      "INSERT INTO reservations (merchant_id, order_id, status, released_at) "
-      "VALUES ($1, $2, $3, CASE WHEN $3::text = 'released' THEN now() END) "
-      "ON CONFLICT (merchant_id, order_id) DO NOTHING",
-      merchant_id, order_id, status_name(status));
+  auto r =
+      commerce::store::exec(tx,
+                            "INSERT INTO reservations (merchant_id, order_id, status, released_at) "
+                            "VALUES ($1, $2, $3, CASE WHEN $3::text = 'released' THEN now() END) "
+                            "ON CONFLICT (merchant_id, order_id) DO NOTHING",
+                            merchant_id, order_id, status_name(status));
   return r.affected_rows() == 1;
 }
 
 void StockRepository::set_status(pqxx::work& tx, const std::string& merchant_id,
                                  const std::string& order_id, ReservationStatus status) const {
-  tx.exec_params(
+  commerce::store::exec(
+      tx,
       "UPDATE reservations SET status = $3, "
       "released_at = CASE WHEN $3::text = 'released' THEN now() ELSE released_at END "
       "WHERE merchant_id = $1 AND order_id = $2",
@@ -66,8 +70,8 @@ void StockRepository::set_status(pqxx::work& tx, const std::string& merchant_id,
 
 void StockRepository::mark_released(pqxx::work& tx, const std::string& merchant_id,
                                     const std::string& order_id) const {
-  tx.exec_params(
-      "UPDATE reservations SET released_at = now() WHERE merchant_id = $1 AND order_id = $2",
+  commerce::store::exec(
+      tx, "UPDATE reservations SET released_at = now() WHERE merchant_id = $1 AND order_id = $2",
       merchant_id, order_id);
 }
 
@@ -75,7 +79,8 @@ void StockRepository::insert_lines(pqxx::work& tx, const std::string& merchant_i
                                    const std::string& order_id,
                                    const std::vector<Allocation>& lines) const {
   for (const auto& l : lines) {
-    tx.exec_params(
+    commerce::store::exec(
+        tx,
         "INSERT INTO reservation_lines (merchant_id, order_id, sku, location, quantity) "
         "VALUES ($1, $2, $3, $4, $5)",
         merchant_id, order_id, l.sku, l.location, l.quantity);
@@ -84,10 +89,10 @@ void StockRepository::insert_lines(pqxx::work& tx, const std::string& merchant_i
 
 std::vector<Allocation> StockRepository::lines(pqxx::work& tx, const std::string& merchant_id,
                                                const std::string& order_id) const {
-  auto r = tx.exec_params(
-      "SELECT sku, location, quantity FROM reservation_lines "
-      "WHERE merchant_id = $1 AND order_id = $2 ORDER BY sku, location",
-      merchant_id, order_id);
+  auto r = commerce::store::exec(tx,
+                                 "SELECT sku, location, quantity FROM reservation_lines "
+                                 "WHERE merchant_id = $1 AND order_id = $2 ORDER BY sku, location",
+                                 merchant_id, order_id);
   std::vector<Allocation> out;
   for (const auto& row : r) {
     out.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::int64_t>()});
@@ -98,7 +103,8 @@ std::vector<Allocation> StockRepository::lines(pqxx::work& tx, const std::string
 std::vector<StockLevel> StockRepository::lock_levels(pqxx::work& tx, const std::string& merchant_id,
                                                      const std::vector<std::string>& skus) const {
   // The SKU list travels as one JSON array parameter (libpqxx 6 has no array binding).
-  auto r = tx.exec_params(
+  auto r = commerce::store::exec(
+      tx,
       "SELECT sku, location, on_hand, reserved FROM stock_levels "
       "WHERE merchant_id = $1 AND sku IN (SELECT jsonb_array_elements_text($2::jsonb)) "
       "ORDER BY sku, location FOR UPDATE",
@@ -112,20 +118,20 @@ std::optional<StockLevel> StockRepository::lock_level(pqxx::work& tx,
                                                       const std::string& merchant_id,
                                                       const std::string& sku,
                                                       const std::string& location) const {
-  auto r = tx.exec_params(
-      "SELECT sku, location, on_hand, reserved FROM stock_levels "
-      "WHERE merchant_id = $1 AND sku = $2 AND location = $3 FOR UPDATE",
-      merchant_id, sku, location);
+  auto r = commerce::store::exec(tx,
+                                 "SELECT sku, location, on_hand, reserved FROM stock_levels "
+                                 "WHERE merchant_id = $1 AND sku = $2 AND location = $3 FOR UPDATE",
+                                 merchant_id, sku, location);
   if (r.empty()) return std::nullopt;
   return level_from(r[0]);
 }
 
 std::vector<StockLevel> StockRepository::levels(pqxx::work& tx, const std::string& merchant_id,
                                                 const std::string& sku) const {
-  auto r = tx.exec_params(
-      "SELECT sku, location, on_hand, reserved FROM stock_levels "
-      "WHERE merchant_id = $1 AND sku = $2 ORDER BY location",
-      merchant_id, sku);
+  auto r = commerce::store::exec(tx,
+                                 "SELECT sku, location, on_hand, reserved FROM stock_levels "
+                                 "WHERE merchant_id = $1 AND sku = $2 ORDER BY location",
+                                 merchant_id, sku);
   std::vector<StockLevel> out;
   for (const auto& row : r) out.push_back(level_from(row));
   return out;
@@ -135,12 +141,14 @@ void StockRepository::apply(pqxx::work& tx, const std::string& merchant_id,
                             const LevelChange& change, const std::string& reason,
                             const std::optional<std::string>& order_id) const {
   const auto& l = change.after;
-  tx.exec_params(
+  commerce::store::exec(
+      tx,
       "INSERT INTO stock_levels (merchant_id, sku, location, on_hand, reserved) "
       "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (merchant_id, sku, location) DO UPDATE "
       "SET on_hand = EXCLUDED.on_hand, reserved = EXCLUDED.reserved, updated_at = now()",
       merchant_id, l.sku, l.location, l.on_hand, l.reserved);
-  tx.exec_params(
+  commerce::store::exec(
+      tx,
       "INSERT INTO movements (merchant_id, sku, location, delta_on_hand, delta_reserved, reason, "
       "order_id) VALUES ($1, $2, $3, $4, $5, $6, $7)",
       merchant_id, l.sku, l.location, change.delta_on_hand, change.delta_reserved, reason,

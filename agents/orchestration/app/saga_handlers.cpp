@@ -36,7 +36,7 @@ void SagaHandlers::on_order_placed(commerce::store::MessageContext& ctx) {
            start.command.payload);
   metrics_.started(kPlaceOrderSaga);
   commerce::log::debug("saga started",
-                      {{"saga_id", start.saga.id}, {"order_id", start.saga.order_id}});
+                       {{"saga_id", start.saga.id}, {"order_id", start.saga.order_id}});
 }
 
 void SagaHandlers::on_reply(commerce::store::MessageContext& ctx) {
@@ -66,10 +66,10 @@ void SagaHandlers::on_reply(commerce::store::MessageContext& ctx) {
     commerce::log::info(decision.note, {{"saga_id", row->saga.id}, {"order_id", order_id}});
   } else {
     commerce::log::debug("saga moved", {{"saga_id", row->saga.id},
-                                       {"order_id", order_id},
-                                       {"from", to_string(decision.from)},
-                                       {"to", to_string(decision.to)},
-                                       {"note", decision.note}});
+                                        {"order_id", order_id},
+                                        {"from", to_string(decision.from)},
+                                        {"to", to_string(decision.to)},
+                                        {"note", decision.note}});
   }
 }
 

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "commerce/store/store.hpp"
+
 namespace orchestration {
 
 std::int64_t to_epoch_ms(TimePoint t) {
@@ -56,7 +58,8 @@ std::string millis(int param) {
 bool SagaRepository::insert(pqxx::work& tx, const Saga& saga, const std::string& type,
                             const std::string& correlation_id, const std::string& traceparent,
                             TimePoint now) {
-  auto result = tx.exec_params(
+  auto result = commerce::store::exec(
+      tx,
       "INSERT INTO sagas (id, type, order_id, merchant_id, state, step, deadline, data, "
       "correlation_id, traceparent, started_at, updated_at) "
       "VALUES ($1::uuid, $2, $3::uuid, $4, $5, $6, " +
@@ -70,15 +73,16 @@ bool SagaRepository::insert(pqxx::work& tx, const Saga& saga, const std::string&
 
 std::optional<SagaRow> SagaRepository::lock_by_order(pqxx::work& tx, const std::string& type,
                                                      const std::string& order_id) {
-  auto rows = tx.exec_params(
-      "SELECT " + kColumns + " FROM sagas WHERE type = $1 AND order_id = $2::uuid FOR UPDATE", type,
-      order_id);
+  auto rows = commerce::store::exec(
+      tx, "SELECT " + kColumns + " FROM sagas WHERE type = $1 AND order_id = $2::uuid FOR UPDATE",
+      type, order_id);
   if (rows.empty()) return std::nullopt;
   return row_from(rows[0]);
 }
 
 std::vector<SagaRow> SagaRepository::lock_due(pqxx::work& tx, TimePoint now, std::size_t limit) {
-  auto rows = tx.exec_params(
+  auto rows = commerce::store::exec(
+      tx,
       "SELECT " + kColumns +
           " FROM sagas WHERE state NOT IN ('completed', 'compensated') AND deadline < " +
           millis(1) + " ORDER BY deadline LIMIT $2 FOR UPDATE SKIP LOCKED",
@@ -91,7 +95,8 @@ std::vector<SagaRow> SagaRepository::lock_due(pqxx::work& tx, TimePoint now, std
 void SagaRepository::record(pqxx::work& tx, const SagaRow& row, const SagaDecision& decision,
                             const std::optional<std::string>& message_id, TimePoint now) {
   if (!decision.ignored) {
-    tx.exec_params0(
+    commerce::store::exec0(
+        tx,
         "UPDATE sagas SET state = $2, step = $3, deadline = " + millis(4) +
             ", data = $5::jsonb, updated_at = " + millis(6) + ", finished_at = CASE WHEN $7 THEN " +
             millis(6) + " ELSE finished_at END WHERE id = $1::uuid",
@@ -104,7 +109,8 @@ void SagaRepository::record(pqxx::work& tx, const SagaRow& row, const SagaDecisi
 void SagaRepository::add_step(pqxx::work& tx, const SagaRow& row, std::optional<SagaState> from,
                               SagaState to, const std::optional<std::string>& message_id,
                               const std::string& note) {
-  tx.exec_params0(
+  commerce::store::exec0(
+      tx,
       "INSERT INTO saga_steps (saga_id, merchant_id, from_state, to_state, message_id, note) "
       "VALUES ($1::uuid, $2, $3, $4, $5, $6)",
       row.saga.id, row.saga.merchant_id,
@@ -113,17 +119,20 @@ void SagaRepository::add_step(pqxx::work& tx, const SagaRow& row, std::optional<
 }
 
 std::optional<SagaRow> SagaRepository::find(pqxx::work& tx, const std::string& id) {
-  auto rows = tx.exec_params("SELECT " + kColumns + " FROM sagas WHERE id = $1::uuid", id);
+  auto rows =
+      commerce::store::exec(tx, "SELECT " + kColumns + " FROM sagas WHERE id = $1::uuid", id);
   if (rows.empty()) return std::nullopt;
   return row_from(rows[0]);
 }
 
 std::vector<SagaStepRow> SagaRepository::steps(pqxx::work& tx, const std::string& saga_id) {
   std::vector<SagaStepRow> out;
-  for (const auto& r : tx.exec_params("SELECT " + rfc3339("at") +
-                                          ", from_state, to_state, message_id, note "
-                                          "FROM saga_steps WHERE saga_id = $1::uuid ORDER BY id",
-                                      saga_id)) {
+  for (const auto& r :
+       commerce::store::exec(tx,
+                             "SELECT " + rfc3339("at") +
+                                 ", from_state, to_state, message_id, note "
+                                 "FROM saga_steps WHERE saga_id = $1::uuid ORDER BY id",
+                             saga_id)) {
     SagaStepRow s;
     s.at = r[0].as<std::string>();
     if (!r[1].is_null()) s.from_state = r[1].as<std::string>();
@@ -136,7 +145,8 @@ std::vector<SagaStepRow> SagaRepository::steps(pqxx::work& tx, const std::string
 }
 
 std::vector<SagaRow> SagaRepository::list(pqxx::work& tx, const SagaFilter& f) {
-  auto rows = tx.exec_params(
+  auto rows = commerce::store::exec(
+      tx,
       "SELECT " + kColumns +
           " FROM sagas WHERE ($1::text IS NULL OR state = $1) "
           "AND (NOT $2 OR (state NOT IN ('completed', 'compensated') AND deadline < now())) "
@@ -152,8 +162,8 @@ std::vector<SagaRow> SagaRepository::list(pqxx::work& tx, const SagaFilter& f) {
 std::map<std::string, std::int64_t> SagaRepository::count_by_state(pqxx::work& tx,
                                                                    const std::string& type) {
   std::map<std::string, std::int64_t> counts;
-  for (const auto& r :
-       tx.exec_params("SELECT state, count(*) FROM sagas WHERE type = $1 GROUP BY state", type)) {
+  for (const auto& r : commerce::store::exec(
+           tx, "SELECT state, count(*) FROM sagas WHERE type = $1 GROUP BY state", type)) {
     counts[r[0].as<std::string>()] = r[1].as<std::int64_t>();
   }
   return counts;

@@ -1,5 +1,7 @@
 #include "app/order_repository.hpp"
 
+#include "commerce/store/store.hpp"
+
 namespace order {
 
 namespace {
@@ -35,7 +37,8 @@ std::string OrderRepository::insert(pqxx::work& tx, const std::string& id,
                                     const std::string& merchant_id,
                                     const std::string& customer_email, const PricedOrder& priced,
                                     const std::string& card_token) {
-  auto placed = tx.exec_params1(
+  auto placed = commerce::store::exec1(
+      tx,
       "INSERT INTO orders (id, merchant_id, status, customer_email, currency, total_minor, "
       "card_token, placed_at, updated_at) "
       "VALUES ($1, $2, 'pending', $3, $4, $5, $6, clock_timestamp(), clock_timestamp()) "
@@ -45,13 +48,15 @@ std::string OrderRepository::insert(pqxx::work& tx, const std::string& id,
       card_token);
   int line_no = 1;
   for (const auto& line : priced.lines) {
-    tx.exec_params0(
+    commerce::store::exec0(
+        tx,
         "INSERT INTO order_lines (order_id, line_no, merchant_id, sku, title, quantity, "
         "unit_price_minor, line_total_minor, currency) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         id, line_no++, merchant_id, line.sku, line.title, line.quantity,
         line.unit_price.amount_minor, line.line_total.amount_minor, line.unit_price.currency);
   }
-  tx.exec_params0(
+  commerce::store::exec0(
+      tx,
       "INSERT INTO order_timeline (order_id, merchant_id, at, event, detail) "
       "SELECT id, merchant_id, placed_at, 'placed', $2::jsonb FROM orders WHERE id = $1",
       id,
@@ -65,25 +70,27 @@ std::string OrderRepository::insert(pqxx::work& tx, const std::string& id,
 
 std::optional<OrderRecord> OrderRepository::find(pqxx::work& tx, const std::string& merchant_id,
                                                  const std::string& id) {
-  auto rows = tx.exec_params(
-      "SELECT " + kOrderColumns + " FROM orders WHERE id = $1::uuid AND merchant_id = $2", id,
+  auto rows = commerce::store::exec(
+      tx, "SELECT " + kOrderColumns + " FROM orders WHERE id = $1::uuid AND merchant_id = $2", id,
       merchant_id);
   if (rows.empty()) return std::nullopt;
   OrderRecord o = order_from_row(rows[0]);
-  for (const auto& row :
-       tx.exec_params("SELECT sku, title, quantity, unit_price_minor, line_total_minor, currency "
-                      "FROM order_lines WHERE order_id = $1::uuid ORDER BY line_no",
-                      id)) {
+  for (const auto& row : commerce::store::exec(
+           tx,
+           "SELECT sku, title, quantity, unit_price_minor, line_total_minor, currency "
+           "FROM order_lines WHERE order_id = $1::uuid ORDER BY line_no",
+           id)) {
     const auto currency = row[5].as<std::string>();
     o.lines.push_back(PricedLine{
         row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::int64_t>(),
         Money{row[3].as<std::int64_t>(), currency}, Money{row[4].as<std::int64_t>(), currency}});
   }
-  for (const auto& row :
-       tx.exec_params("SELECT " + rfc3339("at") +
-                          ", event, detail::text FROM order_timeline WHERE order_id = $1::uuid "
-                          "ORDER BY at, id",
-                      id)) {
+  for (const auto& row : commerce::store::exec(
+           tx,
+           "SELECT " + rfc3339("at") +
+               ", event, detail::text FROM order_timeline WHERE order_id = $1::uuid "
+               "ORDER BY at, id",
+           id)) {
     o.timeline.push_back(TimelineRow{row[0].as<std::string>(), row[1].as<std::string>(),
                                      nlohmann::json::parse(row[2].as<std::string>())});
   }
@@ -92,16 +99,18 @@ std::optional<OrderRecord> OrderRepository::find(pqxx::work& tx, const std::stri
 
 std::optional<OrderRecord> OrderRepository::lock(pqxx::work& tx, const std::string& merchant_id,
                                                  const std::string& id) {
-  auto rows = tx.exec_params("SELECT " + kOrderColumns +
-                                 " FROM orders WHERE id = $1::uuid AND merchant_id = $2 "
-                                 "FOR UPDATE",
-                             id, merchant_id);
+  auto rows = commerce::store::exec(tx,
+                                    "SELECT " + kOrderColumns +
+                                        " FROM orders WHERE id = $1::uuid AND merchant_id = $2 "
+                                        "FOR UPDATE",
+                                    id, merchant_id);
   if (rows.empty()) return std::nullopt;
   return order_from_row(rows[0]);
 }
 
 void OrderRepository::mark_confirmed(pqxx::work& tx, const std::string& id) {
-  tx.exec_params0(
+  commerce::store::exec0(
+      tx,
       "UPDATE orders SET status = 'confirmed', confirmed_at = clock_timestamp(), "
       "updated_at = clock_timestamp() WHERE id = $1::uuid",
       id);
@@ -109,7 +118,8 @@ void OrderRepository::mark_confirmed(pqxx::work& tx, const std::string& id) {
 
 void OrderRepository::mark_cancelled(pqxx::work& tx, const std::string& id,
                                      const std::string& reason) {
-  tx.exec_params0(
+  commerce::store::exec0(
+      tx,
       "UPDATE orders SET status = 'cancelled', cancelled_at = clock_timestamp(), "
       "cancel_reason = $2, updated_at = clock_timestamp() WHERE id = $1::uuid",
       id, reason);
@@ -118,7 +128,8 @@ void OrderRepository::mark_cancelled(pqxx::work& tx, const std::string& id,
 void OrderRepository::add_timeline(pqxx::work& tx, const std::string& order_id,
                                    const std::string& merchant_id, const std::string& event,
                                    const nlohmann::json& detail, const std::string& at) {
-  tx.exec_params0(
+  commerce::store::exec0(
+      tx,
       "INSERT INTO order_timeline (order_id, merchant_id, at, event, detail) "
       "VALUES ($1::uuid, $2, COALESCE(NULLIF($3, '')::timestamptz, clock_timestamp()), $4, "
       "$5::jsonb)",
@@ -129,7 +140,8 @@ OrderPage OrderRepository::list(pqxx::work& tx, const std::string& merchant_id, 
                                 const std::optional<std::string>& after_id,
                                 const std::optional<OrderStatus>& status) {
   // One more than asked tells whether there is a next page.
-  auto rows = tx.exec_params(
+  auto rows = commerce::store::exec(
+      tx,
       "SELECT " + kOrderColumns +
           " FROM orders WHERE merchant_id = $1 "
           "AND ($2::uuid IS NULL OR id < $2::uuid) AND ($3::text IS NULL OR status = $3) "

@@ -5,6 +5,7 @@
 
 #include "commerce/core/money.hpp"
 #include "commerce/http/http.hpp"
+#include "commerce/store/store.hpp"
 
 namespace order {
 
@@ -13,7 +14,8 @@ Catalogue PriceCatalogueRepository::find(pqxx::work& tx, const std::string& merc
   Catalogue catalogue;
   if (skus.empty()) return catalogue;
   // Pass the SKUs as a JSON array: no array quoting rules to get wrong.
-  auto rows = tx.exec_params(
+  auto rows = commerce::store::exec(
+      tx,
       "SELECT sku, product_id, title, amount_minor, currency, active FROM product_prices "
       "WHERE merchant_id = $1 AND sku IN (SELECT jsonb_array_elements_text($2::jsonb))",
       merchant_id, nlohmann::json(skus).dump());
@@ -32,7 +34,8 @@ Catalogue PriceCatalogueRepository::find(pqxx::work& tx, const std::string& merc
 void PriceCatalogueRepository::apply_product_event(pqxx::work& tx, const std::string& merchant_id,
                                                    const CatalogueEntry& e,
                                                    const std::string& occurred_at) {
-  tx.exec_params0(
+  commerce::store::exec0(
+      tx,
       "INSERT INTO product_prices (merchant_id, sku, product_id, title, amount_minor, currency, "
       "active, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, "
       "COALESCE(NULLIF($8, '')::timestamptz, clock_timestamp())) "
@@ -46,7 +49,8 @@ void PriceCatalogueRepository::apply_product_event(pqxx::work& tx, const std::st
 
 void PriceCatalogueRepository::remember(pqxx::work& tx, const std::string& merchant_id,
                                         const CatalogueEntry& e) {
-  tx.exec_params0(
+  commerce::store::exec0(
+      tx,
       "INSERT INTO product_prices (merchant_id, sku, product_id, title, amount_minor, currency, "
       "active, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, clock_timestamp()) "
       "ON CONFLICT (merchant_id, sku) DO NOTHING",

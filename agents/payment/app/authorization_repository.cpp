@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "commerce/store/store.hpp"
+
 namespace payment {
 
 namespace {
@@ -12,9 +14,10 @@ const char* kTime = "YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"";
 
 std::optional<AuthorizationOnFile> AuthorizationRepository::lock(
     pqxx::work& tx, const std::string& merchant_id, const std::string& order_id) const {
-  tx.exec_params("SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2, 0))", merchant_id,
-                 order_id);
-  auto r = tx.exec_params(
+  commerce::store::exec(tx, "SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2, 0))",
+                        merchant_id, order_id);
+  auto r = commerce::store::exec(
+      tx,
       "SELECT status, authorization_id, decline_reason, voided_at IS NOT NULL "
       "FROM authorizations WHERE merchant_id = $1 AND order_id = $2 FOR UPDATE",
       merchant_id, order_id);
@@ -42,7 +45,8 @@ void AuthorizationRepository::insert_authorized(pqxx::work& tx, const std::strin
                                                 const commerce::core::Money& amount,
                                                 const std::string& provider,
                                                 const std::string& provider_code) const {
-  tx.exec_params(
+  commerce::store::exec(
+      tx,
       "INSERT INTO authorizations (merchant_id, order_id, authorization_id, amount_minor, "
       "currency, status, provider_code, provider) VALUES ($1, $2, $3, $4, $5, 'authorized', $6, "
       "$7)",
@@ -56,7 +60,8 @@ void AuthorizationRepository::insert_declined(pqxx::work& tx, const std::string&
                                               const std::string& reason,
                                               const std::string& provider_code,
                                               const std::string& provider) const {
-  tx.exec_params(
+  commerce::store::exec(
+      tx,
       "INSERT INTO authorizations (merchant_id, order_id, amount_minor, currency, status, "
       "decline_reason, provider_code, provider) VALUES ($1, $2, $3, $4, 'declined', $5, $6, $7)",
       merchant_id, order_id, amount.amount_minor, amount.currency, reason, provider_code, provider);
@@ -65,7 +70,8 @@ void AuthorizationRepository::insert_declined(pqxx::work& tx, const std::string&
 void AuthorizationRepository::insert_tombstone(pqxx::work& tx, const std::string& merchant_id,
                                                const std::string& order_id,
                                                const std::string& provider) const {
-  tx.exec_params(
+  commerce::store::exec(
+      tx,
       "INSERT INTO authorizations (merchant_id, order_id, status, provider, voided_at) "
       "VALUES ($1, $2, 'voided', $3, now())",
       merchant_id, order_id, provider);
@@ -74,24 +80,25 @@ void AuthorizationRepository::insert_tombstone(pqxx::work& tx, const std::string
 void AuthorizationRepository::mark_late_authorize_refused(pqxx::work& tx,
                                                           const std::string& merchant_id,
                                                           const std::string& order_id) const {
-  tx.exec_params(
-      "UPDATE authorizations SET decline_reason = 'voided' "
-      "WHERE merchant_id = $1 AND order_id = $2",
-      merchant_id, order_id);
+  commerce::store::exec(tx,
+                        "UPDATE authorizations SET decline_reason = 'voided' "
+                        "WHERE merchant_id = $1 AND order_id = $2",
+                        merchant_id, order_id);
 }
 
 void AuthorizationRepository::mark_voided(pqxx::work& tx, const std::string& merchant_id,
                                           const std::string& order_id, bool set_status) const {
-  tx.exec_params(
-      "UPDATE authorizations SET voided_at = now(), "
-      "status = CASE WHEN $3 THEN 'voided' ELSE status END "
-      "WHERE merchant_id = $1 AND order_id = $2",
-      merchant_id, order_id, set_status);
+  commerce::store::exec(tx,
+                        "UPDATE authorizations SET voided_at = now(), "
+                        "status = CASE WHEN $3 THEN 'voided' ELSE status END "
+                        "WHERE merchant_id = $1 AND order_id = $2",
+                        merchant_id, order_id, set_status);
 }
 
 std::optional<commerce::core::Money> AuthorizationRepository::amount(
     pqxx::work& tx, const std::string& merchant_id, const std::string& order_id) const {
-  auto r = tx.exec_params(
+  auto r = commerce::store::exec(
+      tx,
       "SELECT amount_minor, currency FROM authorizations WHERE merchant_id = $1 AND order_id = $2 "
       "AND amount_minor IS NOT NULL",
       merchant_id, order_id);
@@ -102,7 +109,8 @@ std::optional<commerce::core::Money> AuthorizationRepository::amount(
 std::optional<nlohmann::json> AuthorizationRepository::view(pqxx::work& tx,
                                                             const std::string& merchant_id,
                                                             const std::string& order_id) const {
-  auto r = tx.exec_params(
+  auto r = commerce::store::exec(
+      tx,
       std::string("SELECT order_id, status, authorization_id, amount_minor, currency, "
                   "decline_reason, provider_code, provider, "
                   "to_char(created_at AT TIME ZONE 'UTC', '") +

@@ -1,5 +1,7 @@
 #include "app/product_repository.hpp"
 
+#include "commerce/store/store.hpp"
+
 namespace product {
 
 namespace {
@@ -25,7 +27,8 @@ Product from_row(const pqxx::row& r) {
 
 std::optional<Product> ProductRepository::insert(pqxx::work& tx, const std::string& merchant_id,
                                                  const std::string& id, const NewProduct& p) const {
-  auto r = tx.exec_params(
+  auto r = commerce::store::exec(
+      tx,
       "INSERT INTO products (id, merchant_id, sku, title, amount_minor, currency, active) "
       "VALUES ($1::uuid, $2, $3, $4, $5, $6, $7) ON CONFLICT (merchant_id, sku) DO NOTHING "
       "RETURNING " +
@@ -37,10 +40,11 @@ std::optional<Product> ProductRepository::insert(pqxx::work& tx, const std::stri
 
 std::optional<Product> ProductRepository::find(pqxx::work& tx, const std::string& merchant_id,
                                                const std::string& id, bool for_update) const {
-  auto r = tx.exec_params("SELECT " + kColumns +
-                              " FROM products WHERE merchant_id = $1 AND id = $2::uuid" +
-                              (for_update ? " FOR UPDATE" : ""),
-                          merchant_id, id);
+  auto r = commerce::store::exec(tx,
+                                 "SELECT " + kColumns +
+                                     " FROM products WHERE merchant_id = $1 AND id = $2::uuid" +
+                                     (for_update ? " FOR UPDATE" : ""),
+                                 merchant_id, id);
   if (r.empty()) return std::nullopt;
   return from_row(r[0]);
 }
@@ -48,9 +52,9 @@ std::optional<Product> ProductRepository::find(pqxx::work& tx, const std::string
 std::optional<Product> ProductRepository::find_by_sku(pqxx::work& tx,
                                                       const std::string& merchant_id,
                                                       const std::string& sku) const {
-  auto r =
-      tx.exec_params("SELECT " + kColumns + " FROM products WHERE merchant_id = $1 AND sku = $2",
-                     merchant_id, sku);
+  auto r = commerce::store::exec(
+      tx, "SELECT " + kColumns + " FROM products WHERE merchant_id = $1 AND sku = $2", merchant_id,
+      sku);
   if (r.empty()) return std::nullopt;
   return from_row(r[0]);
 }
@@ -58,13 +62,17 @@ std::optional<Product> ProductRepository::find_by_sku(pqxx::work& tx,
 std::vector<Product> ProductRepository::list(pqxx::work& tx, const std::string& merchant_id,
                                              const std::optional<std::string>& after,
                                              int limit) const {
-  auto r = after ? tx.exec_params("SELECT " + kColumns +
+  auto r =
+      after
+          ? commerce::store::exec(tx,
+                                  "SELECT " + kColumns +
                                       " FROM products WHERE merchant_id = $1 AND id > $2::uuid "
                                       "ORDER BY id LIMIT $3",
                                   merchant_id, *after, limit)
-                 : tx.exec_params("SELECT " + kColumns +
-                                      " FROM products WHERE merchant_id = $1 ORDER BY id LIMIT $2",
-                                  merchant_id, limit);
+          : commerce::store::exec(
+                tx,
+                "SELECT " + kColumns + " FROM products WHERE merchant_id = $1 ORDER BY id LIMIT $2",
+                merchant_id, limit);
   std::vector<Product> out;
   for (const auto& row : r) out.push_back(from_row(row));
   return out;
@@ -72,7 +80,8 @@ std::vector<Product> ProductRepository::list(pqxx::work& tx, const std::string& 
 
 Product ProductRepository::update(pqxx::work& tx, const std::string& merchant_id,
                                   const Product& p) const {
-  auto r = tx.exec_params(
+  auto r = commerce::store::exec(
+      tx,
       "UPDATE products SET title = $3, amount_minor = $4, currency = $5, active = $6, "
       "updated_at = now() WHERE merchant_id = $1 AND id = $2::uuid RETURNING " +
           kColumns,

@@ -121,7 +121,7 @@ void migrate(const std::string& url, const std::string& directory) {
     pqxx::work tx(conn);
     tx.exec(kMigrationLock);
     auto applied =
-        tx.exec_params("SELECT checksum FROM schema_migrations WHERE version = $1", file.version);
+        exec(tx, "SELECT checksum FROM schema_migrations WHERE version = $1", file.version);
     if (!applied.empty()) {
       if (applied[0][0].as<std::string>() != checksum) {
         throw std::runtime_error("migration " + file.name +
@@ -135,8 +135,8 @@ void migrate(const std::string& url, const std::string& directory) {
     } catch (const pqxx::sql_error& e) {
       throw std::runtime_error("migration " + file.name + " failed: " + e.what());
     }
-    tx.exec_params("INSERT INTO schema_migrations(version, name, checksum) VALUES ($1, $2, $3)",
-                   file.version, file.name, checksum);
+    exec(tx, "INSERT INTO schema_migrations(version, name, checksum) VALUES ($1, $2, $3)",
+         file.version, file.name, checksum);
     tx.commit();
   }
 }
@@ -152,8 +152,7 @@ std::string provision_agent(const std::string& admin_url, const std::string& age
       // race between the existence check and CREATE ROLE.
       tx.exec("SELECT pg_advisory_xact_lock(hashtext('commerce.provision'))");
       const std::string q_role = tx.quote_name(role);
-      const bool exists =
-          !tx.exec_params("SELECT 1 FROM pg_roles WHERE rolname = $1", role).empty();
+      const bool exists = !exec(tx, "SELECT 1 FROM pg_roles WHERE rolname = $1", role).empty();
       tx.exec((exists ? "ALTER ROLE " : "CREATE ROLE ") + q_role + " LOGIN PASSWORD " +
               tx.quote(password));
       tx.exec("CREATE SCHEMA IF NOT EXISTS " + q_role + " AUTHORIZATION " + q_role);

@@ -15,17 +15,16 @@ void append_outbox(pqxx::work& tx, const std::string& topic, const std::string& 
                    const bus::Envelope& envelope) {
   nlohmann::json headers = {{"message_id", envelope.id}, {"type", envelope.type}};
   if (!envelope.traceparent.empty()) headers["traceparent"] = envelope.traceparent;
-  tx.exec_params(
-      "INSERT INTO outbox(topic, key, message_id, payload, headers) "
-      "VALUES ($1, $2, $3, $4, $5::jsonb)",
-      topic, key, envelope.id, bus::to_json_string(envelope), headers.dump());
+  exec(tx,
+       "INSERT INTO outbox(topic, key, message_id, payload, headers) "
+       "VALUES ($1, $2, $3, $4, $5::jsonb)",
+       topic, key, envelope.id, bus::to_json_string(envelope), headers.dump());
   // Delivered on commit, and only once per transaction however often it is sent.
   tx.exec0("NOTIFY outbox");
 }
 
 bool claim_inbox(pqxx::work& tx, const std::string& message_id) {
-  auto r = tx.exec_params("INSERT INTO inbox(message_id) VALUES ($1) ON CONFLICT DO NOTHING",
-                          message_id);
+  auto r = exec(tx, "INSERT INTO inbox(message_id) VALUES ($1) ON CONFLICT DO NOTHING", message_id);
   return r.affected_rows() == 1;
 }
 
@@ -128,9 +127,9 @@ long OutboxRelay::Impl::relay_batch(pqxx::connection& conn) {
   std::vector<Row> rows;
   {
     pqxx::nontransaction tx(conn);
-    auto r = tx.exec_params(
-        "SELECT id, topic, key, payload, headers::text FROM outbox ORDER BY id LIMIT $1",
-        static_cast<long>(options.batch));
+    auto r =
+        exec(tx, "SELECT id, topic, key, payload, headers::text FROM outbox ORDER BY id LIMIT $1",
+             static_cast<long>(options.batch));
     rows.reserve(r.size());
     for (const auto& row : r) {
       Row out;
@@ -177,7 +176,7 @@ long OutboxRelay::Impl::relay_batch(pqxx::connection& conn) {
   ids += '}';
   {
     pqxx::work tx(conn);
-    tx.exec_params("DELETE FROM outbox WHERE id = ANY($1::bigint[])", ids);
+    exec(tx, "DELETE FROM outbox WHERE id = ANY($1::bigint[])", ids);
     tx.commit();
   }
   if (metrics) {

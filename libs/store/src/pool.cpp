@@ -1,4 +1,5 @@
 // Connection pool and transaction retry policy.
+#include <cstdio>
 #include <random>
 #include <thread>
 
@@ -209,6 +210,18 @@ bool ConnectionPool::reachable() {
 std::size_t ConnectionPool::in_use() const {
   std::lock_guard lock(mutex_);
   return in_use_;
+}
+
+}  // namespace commerce::store
+
+namespace commerce::store {
+
+std::string prepared(pqxx::transaction_base& tx, const std::string& sql) {
+  char name[20];
+  std::snprintf(name, sizeof name, "q%016zx", std::hash<std::string>{}(sql));
+  // Registering the same text again is a no-op in libpqxx; the server sees it once per connection.
+  tx.conn().prepare(name, sql);
+  return name;
 }
 
 }  // namespace commerce::store

@@ -77,6 +77,26 @@ void migrate(const std::string& url, const std::string& directory);
 std::string provision_agent(const std::string& admin_url, const std::string& agent,
                             const std::string& password);
 
+// Prepared statements: `sql` is parsed and planned once per connection instead of once per call
+// (unprepared, parsing and planning were most of PostgreSQL's CPU under load). The name is derived
+// from the text, so any SQL string can be used directly; keep the set of distinct texts bounded.
+std::string prepared(pqxx::transaction_base& tx, const std::string& sql);
+
+template <class... Args>
+pqxx::result exec(pqxx::transaction_base& tx, const std::string& sql, Args&&... args) {
+  return tx.exec_prepared(prepared(tx, sql), std::forward<Args>(args)...);
+}
+// Expects no rows (pqxx::unexpected_rows otherwise).
+template <class... Args>
+pqxx::result exec0(pqxx::transaction_base& tx, const std::string& sql, Args&&... args) {
+  return tx.exec_prepared0(prepared(tx, sql), std::forward<Args>(args)...);
+}
+// Expects exactly one row (pqxx::unexpected_rows otherwise).
+template <class... Args>
+pqxx::row exec1(pqxx::transaction_base& tx, const std::string& sql, Args&&... args) {
+  return tx.exec_prepared1(prepared(tx, sql), std::forward<Args>(args)...);
+}
+
 // Appends a message to the outbox in the caller's transaction.
 void append_outbox(pqxx::work& tx, const std::string& topic, const std::string& key,
                    const bus::Envelope& envelope);
