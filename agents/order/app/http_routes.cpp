@@ -127,6 +127,7 @@ Response HttpRoutes::place_order(const Request& request) {
   const auto& priced_order = std::get<PricedOrder>(priced);
 
   const auto order_id = commerce::core::uuid_v7();
+  std::optional<OrderRecord> placed;
   db_.transact([&](pqxx::work& tx) {
     orders_.insert(tx, order_id, merchant_id, placing.customer_email, priced_order,
                    placing.card_token);
@@ -136,9 +137,9 @@ Response HttpRoutes::place_order(const Request& request) {
         tx, commerce::bus::topics::events("order"), order_id,
         commerce::bus::make_envelope("order.OrderPlaced", merchant_id, std::move(payload), nullptr,
                                      request.header("traceparent")));
+    // Read back in the same transaction: one round of BEGIN/COMMIT less per order.
+    placed = orders_.find(tx, merchant_id, order_id);
   });
-  std::optional<OrderRecord> placed;
-  db_.read([&](pqxx::work& tx) { placed = orders_.find(tx, merchant_id, order_id); });
   commerce::log::info("order placed", {{"order_id", order_id}, {"merchant_id", merchant_id}});
   return Response::json(201, order_json(*placed, true));
 }

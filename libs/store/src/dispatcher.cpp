@@ -26,6 +26,17 @@ void MessageDispatcher::on(const std::string& type, MessageHandler handler) {
   handlers_[type] = std::move(handler);
 }
 
+namespace {
+
+const std::string* header_of(const bus::Message& message, std::string_view name) {
+  for (const auto& [key, value] : message.headers) {
+    if (key == name) return &value;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
 bus::BatchHandler MessageDispatcher::batch_handler() {
   return [this](std::span<const bus::Message> batch) { handle(batch); };
 }
@@ -40,6 +51,9 @@ void MessageDispatcher::handle(std::span<const bus::Message> batch) {
   pool_.transact([&](pqxx::work& tx) {
     handled.clear();  // the transaction may be retried
     for (const auto& raw : batch) {
+      // Shared events topics carry many types an agent ignores; the relay's `type` header lets
+      // us skip those without parsing them. Messages without the header are parsed as usual.
+      if (auto type = header_of(raw, "type"); type && !handlers_.count(*type)) continue;
       // A bad envelope throws bus::EnvelopeError: the consumer dead-letters this message.
       const bus::Envelope message = bus::parse_envelope(raw.value);
       auto handler = handlers_.find(message.type);
