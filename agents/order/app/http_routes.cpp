@@ -129,16 +129,14 @@ Response HttpRoutes::place_order(const Request& request) {
   const auto order_id = commerce::core::uuid_v7();
   std::optional<OrderRecord> placed;
   db_.transact([&](pqxx::work& tx) {
-    orders_.insert(tx, order_id, merchant_id, placing.customer_email, priced_order,
-                   placing.card_token);
+    placed = orders_.insert(tx, order_id, merchant_id, placing.customer_email, priced_order,
+                            placing.card_token);
     auto payload =
         order_placed_payload(order_id, placing.customer_email, priced_order, placing.card_token);
     commerce::store::append_outbox(
         tx, commerce::bus::topics::events("order"), order_id,
         commerce::bus::make_envelope("order.OrderPlaced", merchant_id, std::move(payload), nullptr,
                                      request.header("traceparent")));
-    // Read back in the same transaction: one round of BEGIN/COMMIT less per order.
-    placed = orders_.find(tx, merchant_id, order_id);
   });
   commerce::log::info("order placed", {{"order_id", order_id}, {"merchant_id", merchant_id}});
   return Response::json(201, order_json(*placed, true));

@@ -33,39 +33,55 @@ OrderRecord order_from_row(const pqxx::row& row) {
 
 }  // namespace
 
-std::string OrderRepository::insert(pqxx::work& tx, const std::string& id,
+OrderRecord OrderRepository::insert(pqxx::work& tx, const std::string& id,
                                     const std::string& merchant_id,
                                     const std::string& customer_email, const PricedOrder& priced,
                                     const std::string& card_token) {
-  auto placed = commerce::store::exec1(
-      tx,
-      "INSERT INTO orders (id, merchant_id, status, customer_email, currency, total_minor, "
-      "card_token, placed_at, updated_at) "
-      "VALUES ($1, $2, 'pending', $3, $4, $5, $6, clock_timestamp(), clock_timestamp()) "
-      "RETURNING " +
-          rfc3339("placed_at"),
-      id, merchant_id, customer_email, priced.total.currency, priced.total.amount_minor,
-      card_token);
+  nlohmann::json lines = nlohmann::json::array();
   int line_no = 1;
   for (const auto& line : priced.lines) {
-    commerce::store::exec0(
-        tx,
-        "INSERT INTO order_lines (order_id, line_no, merchant_id, sku, title, quantity, "
-        "unit_price_minor, line_total_minor, currency) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        id, line_no++, merchant_id, line.sku, line.title, line.quantity,
-        line.unit_price.amount_minor, line.line_total.amount_minor, line.unit_price.currency);
+    lines.push_back({{"line_no", line_no++},
+                     {"sku", line.sku},
+                     {"title", line.title},
+                     {"quantity", line.quantity},
+                     {"unit_price_minor", line.unit_price.amount_minor},
+                     {"line_total_minor", line.line_total.amount_minor}});
   }
-  commerce::store::exec0(
+  const nlohmann::json detail = {
+      {"total", {{"amount_minor", priced.total.amount_minor}, {"currency", priced.total.currency}}},
+      {"lines", priced.lines.size()}};
+  // Order, lines and the "placed" entry in one statement: one round trip on the hot path.
+  auto placed = commerce::store::exec1(
       tx,
-      "INSERT INTO order_timeline (order_id, merchant_id, at, event, detail) "
-      "SELECT id, merchant_id, placed_at, 'placed', $2::jsonb FROM orders WHERE id = $1",
-      id,
-      nlohmann::json{
-          {"total",
-           {{"amount_minor", priced.total.amount_minor}, {"currency", priced.total.currency}}},
-          {"lines", priced.lines.size()}}
-          .dump());
-  return placed[0].as<std::string>();
+      "WITH o AS ("
+      "  INSERT INTO orders (id, merchant_id, status, customer_email, currency, total_minor, "
+      "  card_token, placed_at, updated_at) "
+      "  VALUES ($1, $2, 'pending', $3, $4, $5, $6, clock_timestamp(), clock_timestamp()) "
+      "  RETURNING id, merchant_id, placed_at), "
+      "l AS ("
+      "  INSERT INTO order_lines (order_id, line_no, merchant_id, sku, title, quantity, "
+      "  unit_price_minor, line_total_minor, currency) "
+      "  SELECT o.id, x.line_no, o.merchant_id, x.sku, x.title, x.quantity, x.unit_price_minor, "
+      "  x.line_total_minor, $4 FROM o, jsonb_to_recordset($7::jsonb) AS x(line_no int, sku text, "
+      "  title text, quantity bigint, unit_price_minor bigint, line_total_minor bigint)), "
+      "t AS ("
+      "  INSERT INTO order_timeline (order_id, merchant_id, at, event, detail) "
+      "  SELECT id, merchant_id, placed_at, 'placed', $8::jsonb FROM o) "
+      "SELECT " +
+          rfc3339("placed_at") + " FROM o",
+      id, merchant_id, customer_email, priced.total.currency, priced.total.amount_minor, card_token,
+      lines.dump(), detail.dump());
+  OrderRecord order;
+  order.id = id;
+  order.merchant_id = merchant_id;
+  order.status = OrderStatus::pending;
+  order.customer_email = customer_email;
+  order.total = priced.total;
+  order.card_token = card_token;
+  order.placed_at = placed[0].as<std::string>();
+  order.lines = priced.lines;
+  order.timeline.push_back(TimelineRow{order.placed_at, "placed", detail});
+  return order;
 }
 
 std::optional<OrderRecord> OrderRepository::find(pqxx::work& tx, const std::string& merchant_id,

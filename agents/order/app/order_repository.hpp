@@ -39,8 +39,8 @@ struct OrderPage {
 
 class OrderRepository {
  public:
-  // Inserts the order, its lines and the "placed" timeline entry; returns placed_at.
-  std::string insert(pqxx::work& tx, const std::string& id, const std::string& merchant_id,
+  // Inserts the order, its lines and the "placed" timeline entry; returns the order as stored.
+  OrderRecord insert(pqxx::work& tx, const std::string& id, const std::string& merchant_id,
                      const std::string& customer_email, const PricedOrder& priced,
                      const std::string& card_token);
 
