@@ -78,13 +78,17 @@ void StockRepository::mark_released(pqxx::work& tx, const std::string& merchant_
 void StockRepository::insert_lines(pqxx::work& tx, const std::string& merchant_id,
                                    const std::string& order_id,
                                    const std::vector<Allocation>& lines) const {
+  nlohmann::json rows = nlohmann::json::array();
   for (const auto& l : lines) {
-    commerce::store::exec(
-        tx,
-        "INSERT INTO reservation_lines (merchant_id, order_id, sku, location, quantity) "
-        "VALUES ($1, $2, $3, $4, $5)",
-        merchant_id, order_id, l.sku, l.location, l.quantity);
+    rows.push_back({{"sku", l.sku}, {"location", l.location}, {"quantity", l.quantity}});
   }
+  // All lines in one statement (libpqxx 6 has no array binding; JSON carries the rows).
+  commerce::store::exec(
+      tx,
+      "INSERT INTO reservation_lines (merchant_id, order_id, sku, location, quantity) "
+      "SELECT $1, $2, x.sku, x.location, x.quantity "
+      "FROM jsonb_to_recordset($3::jsonb) AS x(sku text, location text, quantity bigint)",
+      merchant_id, order_id, rows.dump());
 }
 
 std::vector<Allocation> StockRepository::lines(pqxx::work& tx, const std::string& merchant_id,
@@ -141,18 +145,18 @@ void StockRepository::apply(pqxx::work& tx, const std::string& merchant_id,
                             const LevelChange& change, const std::string& reason,
                             const std::optional<std::string>& order_id) const {
   const auto& l = change.after;
+  // The level and its ledger row in one statement: one round trip per change.
   commerce::store::exec(
       tx,
-      "INSERT INTO stock_levels (merchant_id, sku, location, on_hand, reserved) "
-      "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (merchant_id, sku, location) DO UPDATE "
-      "SET on_hand = EXCLUDED.on_hand, reserved = EXCLUDED.reserved, updated_at = now()",
-      merchant_id, l.sku, l.location, l.on_hand, l.reserved);
-  commerce::store::exec(
-      tx,
+      "WITH level AS ("
+      "  INSERT INTO stock_levels (merchant_id, sku, location, on_hand, reserved) "
+      "  VALUES ($1, $2, $3, $4, $5) ON CONFLICT (merchant_id, sku, location) DO UPDATE "
+      "  SET on_hand = EXCLUDED.on_hand, reserved = EXCLUDED.reserved, updated_at = now() "
+      "  RETURNING 1) "
       "INSERT INTO movements (merchant_id, sku, location, delta_on_hand, delta_reserved, reason, "
-      "order_id) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-      merchant_id, l.sku, l.location, change.delta_on_hand, change.delta_reserved, reason,
-      order_id ? order_id->c_str() : nullptr);
+      "order_id) SELECT $1, $2, $3, $6, $7, $8, $9 FROM level",
+      merchant_id, l.sku, l.location, l.on_hand, l.reserved, change.delta_on_hand,
+      change.delta_reserved, reason, order_id ? order_id->c_str() : nullptr);
 }
 
 }  // namespace inventory
