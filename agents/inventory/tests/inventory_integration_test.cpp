@@ -3,10 +3,8 @@
 // Two instances share the consumer group, so the concurrency test relies on row locks only.
 #include <gtest/gtest.h>
 
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
-#include <set>
 #include <vector>
 
 #include "commerce/bus/envelope.hpp"
@@ -14,6 +12,7 @@
 #include "commerce/bus/schema.hpp"
 #include "commerce/core/ids.hpp"
 #include "commerce/http/http.hpp"
+#include "commerce/stack/agent_harness.hpp"
 #include "commerce/stack/stack.hpp"
 
 namespace {
@@ -30,63 +29,10 @@ const commerce::bus::SchemaRegistry& schemas() {
   return registry;
 }
 
-// Everything published on commerce.inventory.events, with its key, read by our own consumer.
-class EventLog {
- public:
-  explicit EventLog(const std::string& brokers)
-      : dead_letters_(commerce::bus::BusConfig{brokers, "inventory-test-dlq", {}}) {
-    commerce::bus::ConsumerOptions options;
-    options.group = commerce::stack::unique_name("inventory_test");
-    options.topics = {"commerce.inventory.events"};
-    options.dead_letter_topic = "commerce.inventory-test.dlq";
-    consumer_ = std::make_unique<commerce::bus::Consumer>(
-        commerce::bus::BusConfig{brokers, "inventory-test", {{"auto.offset.reset", "earliest"}}},
-        options,
-        [this](std::span<const commerce::bus::Message> batch) {
-          std::lock_guard lock(mutex_);
-          for (const auto& m : batch) {
-            events_.push_back({m.key, commerce::bus::parse_envelope(m.value)});
-          }
-        },
-        dead_letters_);
-    consumer_->start();
-  }
-  ~EventLog() { consumer_->stop(); }
-
-  struct Keyed {
-    std::string key;
-    Envelope envelope;
-  };
-
-  std::vector<Keyed> matching(const std::function<bool(const Keyed&)>& pred) {
-    std::lock_guard lock(mutex_);
-    std::vector<Keyed> out;
-    for (const auto& e : events_) {
-      if (pred(e)) out.push_back(e);
-    }
-    return out;
-  }
-  std::vector<Keyed> for_order(const std::string& order_id) {
-    return matching(
-        [&](const Keyed& e) { return e.envelope.payload.value("order_id", "") == order_id; });
-  }
-  std::size_t count(const std::string& type, const std::string& order_id) {
-    std::size_t n = 0;
-    for (const auto& e : for_order(order_id)) n += e.envelope.type == type;
-    return n;
-  }
-
- private:
-  commerce::bus::Producer dead_letters_;
-  std::unique_ptr<commerce::bus::Consumer> consumer_;
-  std::mutex mutex_;
-  std::vector<Keyed> events_;
-};
-
 struct Stack {
   std::unique_ptr<commerce::stack::Fleet> fleet;
   std::unique_ptr<commerce::bus::Producer> producer;
-  std::unique_ptr<EventLog> events;
+  std::unique_ptr<commerce::stack::EventCollector> events;
   std::string api;
   std::string admin_url;
 
@@ -103,7 +49,9 @@ struct Stack {
     admin_url = pg.admin_url();
     producer = std::make_unique<commerce::bus::Producer>(
         commerce::bus::BusConfig{broker.bootstrap(), "inventory-test-commands", {}});
-    events = std::make_unique<EventLog>(broker.bootstrap());
+    events = std::make_unique<commerce::stack::EventCollector>(
+        broker.bootstrap(), std::vector<std::string>{"commerce.inventory.events"},
+        "inventory-test");
   }
 };
 
@@ -228,7 +176,7 @@ TEST(InventoryApi, SetAdjustAndReadStock) {
       [&] {
         return !stack()
                     .events
-                    ->matching([&](const EventLog::Keyed& e) {
+                    ->matching([&](const commerce::stack::ReceivedEvent& e) {
                       return e.envelope.type == "inventory.StockLevelChanged" &&
                              e.envelope.merchant_id == m && e.key == "SKU-A" &&
                              e.envelope.payload["on_hand"] == 7 &&
@@ -288,7 +236,7 @@ TEST(InventoryCommands, DuplicateReserveStockMakesOneReservation) {
       [&] { return stack().events->count("inventory.StockReleased", order) == 1; }, 60s));
   EXPECT_EQ(stack().events->count("inventory.StockReserved", order), 1u);
   EXPECT_EQ(stack().events->count("inventory.StockReservationFailed", order), 0u);
-  const auto reserved = stack().events->for_order(order);
+  const auto reserved = stack().events->about("order_id", order);
   ASSERT_FALSE(reserved.empty());
   EXPECT_EQ(reserved[0].key, order);
   EXPECT_EQ(reserved[0].envelope.type, "inventory.StockReserved");
@@ -311,7 +259,7 @@ TEST(InventoryCommands, ShortOrderIsRejectedWithShortagesAndHoldsNothing) {
   send({reserve(m, order, {{"SKU-S1", 2}, {"SKU-S2", 3}, {"SKU-NONE", 1}})});
   ASSERT_TRUE(commerce::stack::wait_until(
       [&] { return stack().events->count("inventory.StockReservationFailed", order) == 1; }, 60s));
-  const auto failed = stack().events->for_order(order).at(0).envelope.payload;
+  const auto failed = stack().events->about("order_id", order).at(0).envelope.payload;
   EXPECT_EQ(failed["reason"], "out_of_stock");
   EXPECT_EQ(failed["shortages"], json::parse(R"([{"sku":"SKU-S2","requested":3,"available":1},
                             {"sku":"SKU-NONE","requested":1,"available":0}])"));

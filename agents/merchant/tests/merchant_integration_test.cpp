@@ -2,16 +2,15 @@
 // broker: its API, its tables and the events it publishes.
 #include <gtest/gtest.h>
 
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 #include <vector>
 
 #include "commerce/bus/envelope.hpp"
-#include "commerce/bus/kafka.hpp"
 #include "commerce/bus/schema.hpp"
 #include "commerce/core/ids.hpp"
 #include "commerce/http/http.hpp"
+#include "commerce/stack/agent_harness.hpp"
 #include "commerce/stack/stack.hpp"
 
 namespace {
@@ -21,47 +20,9 @@ using commerce::http::Headers;
 using commerce::http::Response;
 using nlohmann::json;
 
-// Everything published on commerce.merchant.events, read by a plain consumer of our own.
-class EventLog {
- public:
-  explicit EventLog(const std::string& brokers)
-      : producer_(commerce::bus::BusConfig{brokers, "merchant-test-dlq", {}}) {
-    commerce::bus::ConsumerOptions options;
-    options.group = commerce::stack::unique_name("merchant_test");
-    options.topics = {"commerce.merchant.events"};
-    options.dead_letter_topic = "commerce.merchant-test.dlq";
-    consumer_ = std::make_unique<commerce::bus::Consumer>(
-        commerce::bus::BusConfig{brokers, "merchant-test", {{"auto.offset.reset", "earliest"}}},
-        options,
-        [this](std::span<const commerce::bus::Message> batch) {
-          std::lock_guard lock(mutex_);
-          for (const auto& m : batch) events_.push_back(commerce::bus::parse_envelope(m.value));
-        },
-        producer_);
-    consumer_->start();
-  }
-  ~EventLog() { consumer_->stop(); }
-
-  std::vector<commerce::bus::Envelope> of(const std::string& type, const std::string& field,
-                                          const std::string& value) {
-    std::lock_guard lock(mutex_);
-    std::vector<commerce::bus::Envelope> out;
-    for (const auto& e : events_) {
-      if (e.type == type && e.payload.value(field, "") == value) out.push_back(e);
-    }
-    return out;
-  }
-
- private:
-  commerce::bus::Producer producer_;
-  std::unique_ptr<commerce::bus::Consumer> consumer_;
-  std::mutex mutex_;
-  std::vector<commerce::bus::Envelope> events_;
-};
-
 struct Stack {
   std::unique_ptr<commerce::stack::Fleet> fleet;
-  std::unique_ptr<EventLog> events;
+  std::unique_ptr<commerce::stack::EventCollector> events;
   std::string api;
   std::string admin_url;
 
@@ -75,7 +36,8 @@ struct Stack {
     fleet->start("merchant");
     api = fleet->api_url("merchant");
     admin_url = pg.admin_url();
-    events = std::make_unique<EventLog>(broker.bootstrap());
+    events = std::make_unique<commerce::stack::EventCollector>(
+        broker.bootstrap(), std::vector<std::string>{"commerce.merchant.events"}, "merchant-test");
   }
 };
 
@@ -186,11 +148,16 @@ TEST(MerchantApi, CreateShowsTheKeyOnceAndStoresOnlyItsHash) {
   // The events: MerchantCreated and ApiKeyCreated with the hash, never the key.
   ASSERT_TRUE(commerce::stack::wait_until(
       [&] {
-        return !stack().events->of("merchant.ApiKeyCreated", "merchant_id", merchant_id).empty() &&
-               !stack().events->of("merchant.MerchantCreated", "merchant_id", merchant_id).empty();
+        return !stack()
+                    .events->envelopes("merchant.ApiKeyCreated", "merchant_id", merchant_id)
+                    .empty() &&
+               !stack()
+                    .events->envelopes("merchant.MerchantCreated", "merchant_id", merchant_id)
+                    .empty();
       },
       30s));
-  const auto key_event = stack().events->of("merchant.ApiKeyCreated", "merchant_id", merchant_id);
+  const auto key_event =
+      stack().events->envelopes("merchant.ApiKeyCreated", "merchant_id", merchant_id);
   ASSERT_EQ(key_event.size(), 1u);
   EXPECT_EQ(key_event[0].merchant_id, merchant_id);
   EXPECT_EQ(key_event[0].payload["key_hash"], commerce::core::sha256_hex(key));
@@ -198,7 +165,7 @@ TEST(MerchantApi, CreateShowsTheKeyOnceAndStoresOnlyItsHash) {
   EXPECT_EQ(commerce::bus::to_json_string(key_event[0]).find(key), std::string::npos);
   EXPECT_EQ(schemas().validate(key_event[0].type, 1, key_event[0].payload), std::nullopt);
   const auto merchant_event =
-      stack().events->of("merchant.MerchantCreated", "merchant_id", merchant_id);
+      stack().events->envelopes("merchant.MerchantCreated", "merchant_id", merchant_id);
   EXPECT_EQ(merchant_event[0].payload["name"], name);
 }
 
@@ -261,9 +228,12 @@ TEST(MerchantApi, KeysAreIssuedListedAndRevokedOnce) {
 
   // One ApiKeyRevoked, though revoked twice.
   ASSERT_TRUE(commerce::stack::wait_until(
-      [&] { return !stack().events->of("merchant.ApiKeyCreated", "key_id", sentinel_id).empty(); },
+      [&] {
+        return !stack().events->envelopes("merchant.ApiKeyCreated", "key_id", sentinel_id).empty();
+      },
       30s));
-  const auto revocations = stack().events->of("merchant.ApiKeyRevoked", "key_id", first_key_id);
+  const auto revocations =
+      stack().events->envelopes("merchant.ApiKeyRevoked", "key_id", first_key_id);
   EXPECT_EQ(revocations.size(), 1u);
   EXPECT_EQ(revocations[0].payload["key_hash"],
             commerce::core::sha256_hex(created["api_key"]["key"].get<std::string>()));

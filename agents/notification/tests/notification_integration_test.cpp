@@ -2,7 +2,6 @@
 // broker: order events in, one e-mail and one NotificationSent per order and kind out.
 #include <gtest/gtest.h>
 
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 #include <vector>
@@ -12,6 +11,7 @@
 #include "commerce/bus/schema.hpp"
 #include "commerce/core/ids.hpp"
 #include "commerce/http/http.hpp"
+#include "commerce/stack/agent_harness.hpp"
 #include "commerce/stack/stack.hpp"
 
 namespace {
@@ -19,47 +19,10 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-class EventLog {
- public:
-  explicit EventLog(const std::string& brokers, commerce::bus::Producer& dead_letters) {
-    commerce::bus::ConsumerOptions options;
-    options.group = commerce::stack::unique_name("notification_test");
-    options.topics = {"commerce.notification.events"};
-    options.dead_letter_topic = "commerce.notification-test.dlq";
-    consumer_ = std::make_unique<commerce::bus::Consumer>(
-        commerce::bus::BusConfig{brokers, "notification-test", {{"auto.offset.reset", "earliest"}}},
-        options,
-        [this](std::span<const commerce::bus::Message> batch) {
-          std::lock_guard lock(mutex_);
-          for (const auto& m : batch) events_.push_back(commerce::bus::parse_envelope(m.value));
-        },
-        dead_letters);
-    consumer_->start();
-  }
-  ~EventLog() { consumer_->stop(); }
-
-  std::vector<commerce::bus::Envelope> sent(const std::string& order_id, const std::string& kind) {
-    std::lock_guard lock(mutex_);
-    std::vector<commerce::bus::Envelope> out;
-    for (const auto& e : events_) {
-      if (e.type == "notification.NotificationSent" &&
-          e.payload.value("order_id", "") == order_id && e.payload.value("kind", "") == kind) {
-        out.push_back(e);
-      }
-    }
-    return out;
-  }
-
- private:
-  std::unique_ptr<commerce::bus::Consumer> consumer_;
-  std::mutex mutex_;
-  std::vector<commerce::bus::Envelope> events_;
-};
-
 struct Stack {
   std::unique_ptr<commerce::stack::Fleet> fleet;
   std::unique_ptr<commerce::bus::Producer> producer;
-  std::unique_ptr<EventLog> events;
+  std::unique_ptr<commerce::stack::EventCollector> events;
   std::string admin_url;
 
   Stack() {
@@ -73,7 +36,9 @@ struct Stack {
     admin_url = pg.admin_url();
     producer = std::make_unique<commerce::bus::Producer>(
         commerce::bus::BusConfig{broker.bootstrap(), "notification-test-producer", {}});
-    events = std::make_unique<EventLog>(broker.bootstrap(), *producer);
+    events = std::make_unique<commerce::stack::EventCollector>(
+        broker.bootstrap(), std::vector<std::string>{"commerce.notification.events"},
+        "notification-test");
   }
 };
 
@@ -82,6 +47,20 @@ std::unique_ptr<Stack> running_stack;
 Stack& stack() {
   if (!running_stack) running_stack = std::make_unique<Stack>();
   return *running_stack;
+}
+
+// NotificationSent events of `kind` for `order_id`, in arrival order.
+std::vector<commerce::bus::Envelope> sent_notifications(const std::string& order_id,
+                                                        const std::string& kind) {
+  std::vector<commerce::bus::Envelope> out;
+  for (auto& r : stack().events->matching([&](const commerce::stack::ReceivedEvent& r) {
+         return r.envelope.type == "notification.NotificationSent" &&
+                r.envelope.payload.value("order_id", "") == order_id &&
+                r.envelope.payload.value("kind", "") == kind;
+       })) {
+    out.push_back(std::move(r.envelope));
+  }
+  return out;
 }
 
 // Stops the agents and our consumers while main() still runs, not during static destruction
@@ -125,7 +104,7 @@ TEST(Notification, ConfirmedTwiceSendsOneEmailAndOneEvent) {
       {{"order_id", order}, {"customer_email", "ann@example.com"}, {"reason", "out_of_stock"}}));
 
   ASSERT_TRUE(commerce::stack::wait_until(
-      [&] { return stack().events->sent(order, "order_cancelled").size() == 1; }, 30s));
+      [&] { return sent_notifications(order, "order_cancelled").size() == 1; }, 30s));
 
   EXPECT_EQ(count("SELECT count(*) FROM notification.emails WHERE order_id = $1 AND kind = $2",
                   order, "order_confirmed"),
@@ -134,7 +113,7 @@ TEST(Notification, ConfirmedTwiceSendsOneEmailAndOneEvent) {
                   "kind = $2",
                   order, "order_confirmed"),
             1);
-  const auto sent = stack().events->sent(order, "order_confirmed");
+  const auto sent = sent_notifications(order, "order_confirmed");
   ASSERT_EQ(sent.size(), 1u);
   EXPECT_EQ(sent[0].merchant_id, merchant);
   EXPECT_EQ(sent[0].correlation_id, first.correlation_id);  // carries the order flow's id
@@ -164,7 +143,7 @@ TEST(Notification, ListIsScopedToTheMerchant) {
       "order.OrderCancelled", merchant,
       {{"order_id", order}, {"customer_email", "bob@example.com"}, {"reason", "card_declined"}}));
   ASSERT_TRUE(commerce::stack::wait_until(
-      [&] { return stack().events->sent(order, "order_cancelled").size() == 1; }, 30s));
+      [&] { return sent_notifications(order, "order_cancelled").size() == 1; }, 30s));
 
   commerce::http::Client client;
   const std::string url =
@@ -194,10 +173,10 @@ TEST(Notification, NotificationSentMatchesItsSchema) {
                                         {"customer_email", "cy@example.com"},
                                         {"total", {{"amount_minor", 100}, {"currency", "JPY"}}}}));
   ASSERT_TRUE(commerce::stack::wait_until(
-      [&] { return stack().events->sent(order, "order_confirmed").size() == 1; }, 30s));
+      [&] { return sent_notifications(order, "order_confirmed").size() == 1; }, 30s));
   const auto registry =
       commerce::bus::SchemaRegistry::load(commerce::stack::source_dir() + "/schemas");
-  const auto e = stack().events->sent(order, "order_confirmed")[0];
+  const auto e = sent_notifications(order, "order_confirmed")[0];
   EXPECT_EQ(registry.validate(e.type, e.version, e.payload), std::nullopt);
 }
 

@@ -8,7 +8,8 @@
 
 #include "commerce/core/ids.hpp"
 #include "commerce/http/http.hpp"
-#include "harness.hpp"
+#include "commerce/stack/agent_harness.hpp"
+#include "commerce/stack/stack.hpp"
 
 namespace {
 
@@ -18,18 +19,18 @@ using nlohmann::json;
 struct Shared {
   std::string admin_url;
   std::string brokers;
-  std::unique_ptr<harness::TopicLog> commands;
-  std::unique_ptr<harness::Publisher> publisher;
+  std::unique_ptr<commerce::stack::EventCollector> commands;
+  std::unique_ptr<commerce::stack::EnvelopePublisher> publisher;
 
   Shared() {
     auto& pg = commerce::stack::EmbeddedPostgres::shared();
     auto& broker = commerce::stack::DevBroker::shared();
     admin_url = pg.admin_url();
     brokers = broker.bootstrap();
-    commands = std::make_unique<harness::TopicLog>(
+    commands = std::make_unique<commerce::stack::EventCollector>(
         brokers, std::vector<std::string>{"commerce.inventory.commands",
                                           "commerce.payment.commands", "commerce.order.commands"});
-    publisher = std::make_unique<harness::Publisher>(brokers);
+    publisher = std::make_unique<commerce::stack::EnvelopePublisher>(brokers);
   }
 };
 

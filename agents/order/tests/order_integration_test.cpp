@@ -10,7 +10,8 @@
 
 #include "commerce/core/ids.hpp"
 #include "commerce/http/http.hpp"
-#include "harness.hpp"
+#include "commerce/stack/agent_harness.hpp"
+#include "commerce/stack/stack.hpp"
 
 namespace {
 
@@ -21,8 +22,8 @@ using nlohmann::json;
 
 struct Stack {
   std::unique_ptr<commerce::stack::Fleet> fleet;
-  std::unique_ptr<harness::TopicLog> events;
-  std::unique_ptr<harness::Publisher> publisher;
+  std::unique_ptr<commerce::stack::EventCollector> events;
+  std::unique_ptr<commerce::stack::EnvelopePublisher> publisher;
   commerce::http::Client client;
   std::string order_api;
   std::string product_api;  // empty when the product agent is not built
@@ -42,9 +43,9 @@ struct Stack {
     }
     fleet->start("order");  // gets AGENT_URL_PRODUCT when the product agent runs
     order_api = fleet->api_url("order");
-    events = std::make_unique<harness::TopicLog>(broker.bootstrap(),
-                                                 std::vector<std::string>{"commerce.order.events"});
-    publisher = std::make_unique<harness::Publisher>(broker.bootstrap());
+    events = std::make_unique<commerce::stack::EventCollector>(
+        broker.bootstrap(), std::vector<std::string>{"commerce.order.events"});
+    publisher = std::make_unique<commerce::stack::EnvelopePublisher>(broker.bootstrap());
   }
 };
 

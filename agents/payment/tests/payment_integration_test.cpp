@@ -2,7 +2,6 @@
 // and VoidPayment produced to Kafka, the events read back, the authorization view over HTTP.
 #include <gtest/gtest.h>
 
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 #include <vector>
@@ -12,6 +11,7 @@
 #include "commerce/bus/schema.hpp"
 #include "commerce/core/ids.hpp"
 #include "commerce/http/http.hpp"
+#include "commerce/stack/agent_harness.hpp"
 #include "commerce/stack/stack.hpp"
 
 namespace {
@@ -28,63 +28,10 @@ const commerce::bus::SchemaRegistry& schemas() {
   return registry;
 }
 
-// Everything published on commerce.payment.events, with its key, read by our own consumer.
-class EventLog {
- public:
-  explicit EventLog(const std::string& brokers)
-      : dead_letters_(commerce::bus::BusConfig{brokers, "payment-test-dlq", {}}) {
-    commerce::bus::ConsumerOptions options;
-    options.group = commerce::stack::unique_name("payment_test");
-    options.topics = {"commerce.payment.events"};
-    options.dead_letter_topic = "commerce.payment-test.dlq";
-    consumer_ = std::make_unique<commerce::bus::Consumer>(
-        commerce::bus::BusConfig{brokers, "payment-test", {{"auto.offset.reset", "earliest"}}},
-        options,
-        [this](std::span<const commerce::bus::Message> batch) {
-          std::lock_guard lock(mutex_);
-          for (const auto& m : batch) {
-            events_.push_back({m.key, commerce::bus::parse_envelope(m.value)});
-          }
-        },
-        dead_letters_);
-    consumer_->start();
-  }
-  ~EventLog() { consumer_->stop(); }
-
-  struct Keyed {
-    std::string key;
-    Envelope envelope;
-  };
-
-  std::vector<Keyed> matching(const std::function<bool(const Keyed&)>& pred) {
-    std::lock_guard lock(mutex_);
-    std::vector<Keyed> out;
-    for (const auto& e : events_) {
-      if (pred(e)) out.push_back(e);
-    }
-    return out;
-  }
-  std::vector<Keyed> for_order(const std::string& order_id) {
-    return matching(
-        [&](const Keyed& e) { return e.envelope.payload.value("order_id", "") == order_id; });
-  }
-  std::size_t count(const std::string& type, const std::string& order_id) {
-    std::size_t n = 0;
-    for (const auto& e : for_order(order_id)) n += e.envelope.type == type;
-    return n;
-  }
-
- private:
-  commerce::bus::Producer dead_letters_;
-  std::unique_ptr<commerce::bus::Consumer> consumer_;
-  std::mutex mutex_;
-  std::vector<Keyed> events_;
-};
-
 struct Stack {
   std::unique_ptr<commerce::stack::Fleet> fleet;
   std::unique_ptr<commerce::bus::Producer> producer;
-  std::unique_ptr<EventLog> events;
+  std::unique_ptr<commerce::stack::EventCollector> events;
   std::string api;
   std::string admin_url;
 
@@ -100,7 +47,8 @@ struct Stack {
     admin_url = pg.admin_url();
     producer = std::make_unique<commerce::bus::Producer>(
         commerce::bus::BusConfig{broker.bootstrap(), "payment-test-commands", {}});
-    events = std::make_unique<EventLog>(broker.bootstrap());
+    events = std::make_unique<commerce::stack::EventCollector>(
+        broker.bootstrap(), std::vector<std::string>{"commerce.payment.events"}, "payment-test");
   }
 };
 
@@ -186,7 +134,7 @@ TEST(PaymentCommands, ApprovedTokenAuthorizes) {
   send({authorize(m, order, "tok_visa", 4321)});
   ASSERT_TRUE(commerce::stack::wait_until(
       [&] { return stack().events->count("payment.PaymentAuthorized", order) == 1; }, 60s));
-  const auto event = stack().events->for_order(order).at(0);
+  const auto event = stack().events->about("order_id", order).at(0);
   EXPECT_EQ(event.key, order);
   EXPECT_EQ(event.envelope.merchant_id, m);
   const auto auth_id = event.envelope.payload["authorization_id"].get<std::string>();
@@ -225,7 +173,7 @@ TEST(PaymentCommands, DeclinedTokensAreDeclinedWithTheirReason) {
     ASSERT_TRUE(commerce::stack::wait_until(
         [&] { return stack().events->count("payment.PaymentDeclined", orders[i]) == 1; }, 60s))
         << table[i].first;
-    const auto payload = stack().events->for_order(orders[i]).at(0).envelope.payload;
+    const auto payload = stack().events->about("order_id", orders[i]).at(0).envelope.payload;
     EXPECT_EQ(payload["reason"], table[i].second);
     EXPECT_EQ(payload["provider_code"], table[i].second);
     EXPECT_EQ(query("SELECT count(*) FROM payment.authorizations WHERE order_id = '" + orders[i] +
@@ -248,7 +196,7 @@ TEST(PaymentCommands, DuplicateAuthorizePaymentMakesOneAuthorization) {
   EXPECT_EQ(stack().events->count("payment.PaymentDeclined", order), 0u);
   EXPECT_EQ(query("SELECT count(*) FROM payment.authorizations WHERE order_id = '" + order + "'"),
             1);
-  const auto events = stack().events->for_order(order);
+  const auto events = stack().events->about("order_id", order);
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[1].envelope.payload["authorization_id"],
             events[0].envelope.payload["authorization_id"]);
@@ -264,12 +212,15 @@ TEST(PaymentCommands, VoidBeforeAuthorizeRefusesTheLateAuthorization) {
   send({void_payment(m, order)});
   ASSERT_TRUE(commerce::stack::wait_until(
       [&] { return stack().events->count("payment.PaymentVoided", order) == 1; }, 60s));
-  EXPECT_TRUE(
-      stack().events->for_order(order).at(0).envelope.payload["authorization_id"].is_null());
+  EXPECT_TRUE(stack()
+                  .events->about("order_id", order)
+                  .at(0)
+                  .envelope.payload["authorization_id"]
+                  .is_null());
   send({authorize(m, order, "tok_visa"), authorize(m, order, "tok_visa")});
   ASSERT_TRUE(commerce::stack::wait_until(
       [&] { return stack().events->count("payment.PaymentDeclined", order) == 1; }, 60s));
-  const auto declined = stack().events->for_order(order).at(1).envelope.payload;
+  const auto declined = stack().events->about("order_id", order).at(1).envelope.payload;
   EXPECT_EQ(declined["reason"], "voided");
   // A marker on the same partition: once it is handled, so is the second late command.
   const auto marker = commerce::core::uuid_v7();
@@ -293,8 +244,11 @@ TEST(PaymentCommands, VoidAfterDeclineAnswersOnce) {
   ASSERT_TRUE(commerce::stack::wait_until(
       [&] { return stack().events->count("payment.PaymentAuthorized", marker) == 1; }, 60s));
   EXPECT_EQ(stack().events->count("payment.PaymentVoided", order), 1u);
-  EXPECT_TRUE(
-      stack().events->for_order(order).at(1).envelope.payload["authorization_id"].is_null());
+  EXPECT_TRUE(stack()
+                  .events->about("order_id", order)
+                  .at(1)
+                  .envelope.payload["authorization_id"]
+                  .is_null());
   EXPECT_EQ(query("SELECT count(*) FROM payment.authorizations WHERE order_id = '" + order +
                   "' AND status = 'declined'"),
             1);

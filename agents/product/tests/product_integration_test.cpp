@@ -3,15 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <mutex>
 #include <nlohmann/json.hpp>
-#include <set>
 #include <vector>
 
 #include "commerce/bus/envelope.hpp"
-#include "commerce/bus/kafka.hpp"
 #include "commerce/bus/schema.hpp"
 #include "commerce/http/http.hpp"
+#include "commerce/stack/agent_harness.hpp"
 #include "commerce/stack/stack.hpp"
 
 namespace {
@@ -22,57 +20,9 @@ using commerce::http::Headers;
 using commerce::http::Response;
 using nlohmann::json;
 
-// Everything published on commerce.product.events, with its key, read by our own consumer.
-class EventLog {
- public:
-  explicit EventLog(const std::string& brokers)
-      : dead_letters_(commerce::bus::BusConfig{brokers, "product-test-dlq", {}}) {
-    commerce::bus::ConsumerOptions options;
-    options.group = commerce::stack::unique_name("product_test");
-    options.topics = {"commerce.product.events"};
-    options.dead_letter_topic = "commerce.product-test.dlq";
-    consumer_ = std::make_unique<commerce::bus::Consumer>(
-        commerce::bus::BusConfig{brokers, "product-test", {{"auto.offset.reset", "earliest"}}},
-        options,
-        [this](std::span<const commerce::bus::Message> batch) {
-          std::lock_guard lock(mutex_);
-          for (const auto& m : batch) {
-            events_.push_back({m.key, commerce::bus::parse_envelope(m.value)});
-          }
-        },
-        dead_letters_);
-    consumer_->start();
-  }
-  ~EventLog() { consumer_->stop(); }
-
-  struct Keyed {
-    std::string key;
-    Envelope envelope;
-  };
-
-  std::vector<Keyed> matching(const std::function<bool(const Keyed&)>& pred) {
-    std::lock_guard lock(mutex_);
-    std::vector<Keyed> out;
-    for (const auto& e : events_) {
-      if (pred(e)) out.push_back(e);
-    }
-    return out;
-  }
-  std::vector<Keyed> for_product(const std::string& product_id) {
-    return matching(
-        [&](const Keyed& e) { return e.envelope.payload.value("product_id", "") == product_id; });
-  }
-
- private:
-  commerce::bus::Producer dead_letters_;
-  std::unique_ptr<commerce::bus::Consumer> consumer_;
-  std::mutex mutex_;
-  std::vector<Keyed> events_;
-};
-
 struct Stack {
   std::unique_ptr<commerce::stack::Fleet> fleet;
-  std::unique_ptr<EventLog> events;
+  std::unique_ptr<commerce::stack::EventCollector> events;
   std::string api;
   std::string admin_url;
 
@@ -86,7 +36,8 @@ struct Stack {
     fleet->start("product");
     api = fleet->api_url("product");
     admin_url = pg.admin_url();
-    events = std::make_unique<EventLog>(broker.bootstrap());
+    events = std::make_unique<commerce::stack::EventCollector>(
+        broker.bootstrap(), std::vector<std::string>{"commerce.product.events"}, "product-test");
   }
 };
 
@@ -159,9 +110,9 @@ TEST(ProductApi, CreateGetAndEvent) {
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(json::parse(r.body)["id"], id);
 
-  ASSERT_TRUE(
-      commerce::stack::wait_until([&] { return !stack().events->for_product(id).empty(); }, 30s));
-  const auto event = stack().events->for_product(id).at(0);
+  ASSERT_TRUE(commerce::stack::wait_until(
+      [&] { return !stack().events->about("product_id", id).empty(); }, 30s));
+  const auto event = stack().events->about("product_id", id).at(0);
   EXPECT_EQ(event.key, "TEE-1");  // keyed by SKU
   EXPECT_EQ(event.envelope.type, "product.ProductCreated");
   EXPECT_EQ(event.envelope.merchant_id, m);
@@ -283,7 +234,7 @@ TEST(ProductApi, PatchUpdatesAndAnnounces) {
   EXPECT_EQ(r.status, 422);
   ASSERT_TRUE(commerce::stack::wait_until(
       [&] {
-        for (const auto& e : stack().events->for_product(id)) {
+        for (const auto& e : stack().events->about("product_id", id)) {
           if (e.envelope.type == "product.ProductUpdated" &&
               e.envelope.payload["price"]["amount_minor"] == 150 &&
               e.envelope.payload["active"] == false && e.key == "PATCHED") {

@@ -13,6 +13,8 @@
 #include <pqxx/pqxx>
 #include <sstream>
 
+#include "commerce/stack/agent_harness.hpp"
+
 namespace commerce::stack {
 namespace {
 
@@ -169,6 +171,23 @@ TEST(DevBroker, StartsAndReportsAReachableBootstrapAddress) {
   EXPECT_TRUE(accepts_connections(first)) << first;
   broker.stop();
   EXPECT_TRUE(wait_until([&] { return !accepts_connections(first); }, std::chrono::seconds(10)));
+}
+
+TEST(AgentHarness, CollectorSeesWhatThePublisherSendsAndTimesOutOnWhatNobodySent) {
+  auto& broker = DevBroker::shared();
+  const std::string topic = "commerce." + unique_name("harness") + ".events";
+  EnvelopePublisher publisher(broker.bootstrap());
+  const auto sent =
+      publisher.publish(topic, "o-1", "order.OrderPlaced", "m-1", {{"order_id", "o-1"}});
+  EventCollector events(broker.bootstrap(), {topic});
+  const auto got = events.await("order.OrderPlaced", "o-1", std::chrono::seconds(20));
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->topic, topic);
+  EXPECT_EQ(got->key, "o-1");
+  EXPECT_EQ(got->envelope.id, sent.id);
+  EXPECT_EQ(events.distinct("order.OrderPlaced", "o-1"), 1u);
+  EXPECT_EQ(events.about("order_id", "o-1").size(), 1u);
+  EXPECT_FALSE(events.await("order.OrderPlaced", "o-2", std::chrono::milliseconds(300)));
 }
 
 }  // namespace
