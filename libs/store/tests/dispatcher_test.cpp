@@ -133,6 +133,20 @@ TEST_F(Dispatcher, BadEnvelopeThrowsEnvelopeError) {
   EXPECT_EQ(calls, 0);
 }
 
+TEST_F(Dispatcher, TypeHeaderOfAnUnhandledTypeSkipsWithoutParsing) {
+  bus::Message m;
+  m.topic = "commerce.test.events";
+  m.value = "{not json";  // would be dead-lettered if it were parsed
+  m.headers = {{"type", "test.Other"}};
+  std::vector<bus::Message> batch{m};
+  EXPECT_NO_THROW(dispatcher->handle(batch));
+  // A handled type is parsed as ever, so a bad envelope still reaches the dead-letter topic.
+  batch[0].headers = {{"type", "test.Thing"}};
+  EXPECT_THROW(dispatcher->handle(batch), bus::EnvelopeError);
+  EXPECT_EQ(calls, 0);
+  EXPECT_EQ(query_value(db.url, "SELECT count(*) FROM inbox"), 0);
+}
+
 TEST_F(Dispatcher, HandlerFailureRollsBackTheInboxClaim) {
   dispatcher->on("test.Other", [](MessageContext&) { throw std::runtime_error("cannot"); });
   auto other = bus::make_envelope("test.Other", "m-1", {{"n", 1}});
