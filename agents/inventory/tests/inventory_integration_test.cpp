@@ -14,6 +14,7 @@
 #include "commerce/http/http.hpp"
 #include "commerce/stack/agent_harness.hpp"
 #include "commerce/stack/stack.hpp"
+#include "commerce/testing/agent_test.hpp"
 
 namespace {
 
@@ -21,13 +22,12 @@ using namespace std::chrono_literals;
 using commerce::bus::Envelope;
 using commerce::http::Headers;
 using commerce::http::Response;
+using commerce::testing::client;
+using commerce::testing::error_code;
+using commerce::testing::new_merchant;
+using commerce::testing::schemas;
+using commerce::testing::tenant;
 using nlohmann::json;
-
-const commerce::bus::SchemaRegistry& schemas() {
-  static const auto registry =
-      commerce::bus::SchemaRegistry::load(commerce::stack::source_dir() + "/schemas");
-  return registry;
-}
 
 struct Stack {
   std::unique_ptr<commerce::stack::Fleet> fleet;
@@ -55,42 +55,7 @@ struct Stack {
   }
 };
 
-std::unique_ptr<Stack>& stack_holder() {
-  static std::unique_ptr<Stack> instance;
-  return instance;
-}
-Stack& stack() {
-  if (!stack_holder()) stack_holder() = std::make_unique<Stack>();
-  return *stack_holder();
-}
-// Stop the agents and our consumer while logging and the rest are still alive, not during
-// static destruction.
-class StackTearDown : public ::testing::Environment {
- public:
-  void TearDown() override { stack_holder().reset(); }
-};
-[[maybe_unused]] auto* const kStackTearDown =
-    ::testing::AddGlobalTestEnvironment(new StackTearDown);
-
-commerce::http::Client& client() {
-  static commerce::http::Client c;
-  return c;
-}
-
-Headers tenant(const std::string& merchant_id) {
-  Headers h;
-  h.set("X-Merchant-Id", merchant_id);
-  h.set("Content-Type", "application/json");
-  return h;
-}
-
-std::string error_code(const Response& r) {
-  try {
-    return json::parse(r.body).at("error").at("code").get<std::string>();
-  } catch (const std::exception&) {
-    return "(none: " + r.body + ")";
-  }
-}
+Stack& stack() { return commerce::testing::suite_stack<Stack>(); }
 
 Response put_stock(const std::string& merchant, const std::string& sku, const json& body) {
   return client().request("PUT", stack().api + "/v1/stock/" + sku, body.dump(), tenant(merchant));
@@ -104,8 +69,6 @@ json get_stock(const std::string& merchant, const std::string& sku) {
   EXPECT_EQ(r.status, 200) << r.body;
   return r.status == 200 ? json::parse(r.body) : json();
 }
-
-std::string new_merchant() { return commerce::stack::unique_name("m"); }
 
 Envelope command(const std::string& type, const std::string& merchant, json payload) {
   const auto error = schemas().validate(type, 1, payload);

@@ -11,6 +11,7 @@
 #include "commerce/http/http.hpp"
 #include "commerce/stack/agent_harness.hpp"
 #include "commerce/stack/stack.hpp"
+#include "commerce/testing/agent_test.hpp"
 
 namespace {
 
@@ -18,6 +19,11 @@ using namespace std::chrono_literals;
 using commerce::bus::Envelope;
 using commerce::http::Headers;
 using commerce::http::Response;
+using commerce::testing::client;
+using commerce::testing::error_code;
+using commerce::testing::new_merchant;
+using commerce::testing::schemas;
+using commerce::testing::tenant;
 using nlohmann::json;
 
 struct Stack {
@@ -41,44 +47,7 @@ struct Stack {
   }
 };
 
-std::unique_ptr<Stack>& stack_holder() {
-  static std::unique_ptr<Stack> instance;
-  return instance;
-}
-Stack& stack() {
-  if (!stack_holder()) stack_holder() = std::make_unique<Stack>();
-  return *stack_holder();
-}
-// Stop the agents and our consumer while logging and the rest are still alive, not during
-// static destruction.
-class StackTearDown : public ::testing::Environment {
- public:
-  void TearDown() override { stack_holder().reset(); }
-};
-[[maybe_unused]] auto* const kStackTearDown =
-    ::testing::AddGlobalTestEnvironment(new StackTearDown);
-
-commerce::http::Client& client() {
-  static commerce::http::Client c;
-  return c;
-}
-
-Headers tenant(const std::string& merchant_id) {
-  Headers h;
-  h.set("X-Merchant-Id", merchant_id);
-  h.set("Content-Type", "application/json");
-  return h;
-}
-
-std::string error_code(const Response& r) {
-  try {
-    return json::parse(r.body).at("error").at("code").get<std::string>();
-  } catch (const std::exception&) {
-    return "(none: " + r.body + ")";
-  }
-}
-
-std::string new_merchant() { return commerce::stack::unique_name("m"); }
+Stack& stack() { return commerce::testing::suite_stack<Stack>(); }
 
 json product_body(const std::string& sku, std::int64_t amount = 1999) {
   return {{"sku", sku},
