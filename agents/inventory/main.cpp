@@ -16,6 +16,9 @@ int main() {
     agent.dispatcher().on(inventory::messages::kReleaseStock,
                           [&](commerce::store::MessageContext& ctx) { handlers.release(ctx); });
     agent.subscribe({commerce::bus::topics::commands("inventory")});
+    // Orders contend for the same stock rows: concurrent batches would only wait on each other's
+    // row locks (and deadlock, since a batch locks the SKUs of many orders).
+    agent.set_default_consumer_lanes(1);
     inventory::HttpRoutes routes(agent.db(), stock);
     routes.register_on(agent.api());
     return agent.run();

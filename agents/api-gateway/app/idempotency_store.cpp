@@ -12,17 +12,13 @@ std::optional<StoredRequest> IdempotencyStore::claim(const std::string& scope,
                                                      const std::string& key,
                                                      const std::string& request_hash) {
   // A concurrent release can delete the row between our INSERT and SELECT: then try again.
+  // Each step is one autocommitted statement: a fresh key, the common case, costs one round trip.
   for (int attempt = 0; attempt < 5; ++attempt) {
     bool claimed = false;
     std::optional<StoredRequest> existing;
-    db_.transact([&](pqxx::work& tx) {
+    db_.autocommit([&](pqxx::transaction_base& tx) {
       claimed = false;
       existing.reset();
-      // An expired key is as good as free, even before the sweeper removed it.
-      commerce::store::exec(tx,
-                            "DELETE FROM idempotency_keys WHERE merchant_id = $1 AND key = $2 "
-                            "AND created_at < now() - $3::interval",
-                            scope, key, ttl_interval_);
       const auto inserted = commerce::store::exec(
           tx,
           "INSERT INTO idempotency_keys (merchant_id, key, request_hash, state) "
@@ -35,10 +31,19 @@ std::optional<StoredRequest> IdempotencyStore::claim(const std::string& scope,
       }
       const auto r = commerce::store::exec(
           tx,
-          "SELECT request_hash, state, status, response_body, response_content_type "
-          "FROM idempotency_keys WHERE merchant_id = $1 AND key = $2",
-          scope, key);
+          "SELECT request_hash, state, status, response_body, response_content_type, "
+          "created_at < now() - $3::interval FROM idempotency_keys "
+          "WHERE merchant_id = $1 AND key = $2",
+          scope, key, ttl_interval_);
       if (r.empty()) return;
+      if (r[0][5].as<bool>()) {
+        // An expired key is as good as free, even before the sweeper removed it.
+        commerce::store::exec(tx,
+                              "DELETE FROM idempotency_keys WHERE merchant_id = $1 AND key = $2 "
+                              "AND created_at < now() - $3::interval",
+                              scope, key, ttl_interval_);
+        return;  // and claim again
+      }
       StoredRequest stored;
       stored.request_hash = r[0][0].as<std::string>();
       stored.done = r[0][1].as<std::string>() == "done";
@@ -56,7 +61,7 @@ std::optional<StoredRequest> IdempotencyStore::claim(const std::string& scope,
 void IdempotencyStore::complete(const std::string& scope, const std::string& key,
                                 const std::string& request_hash, int status,
                                 const std::string& body, const std::string& content_type) {
-  db_.transact([&](pqxx::work& tx) {
+  db_.autocommit([&](pqxx::transaction_base& tx) {
     commerce::store::exec(
         tx,
         "UPDATE idempotency_keys SET state = 'done', status = $4, response_body = $5, "

@@ -44,11 +44,7 @@ void CommandHandlers::reserve(commerce::store::MessageContext& ctx) {
              messages::stock_reservation_failed(command.order_id, decision.shortages));
     return;
   }
-  stock_.set_status(tx, merchant, command.order_id, ReservationStatus::reserved);
-  stock_.insert_lines(tx, merchant, command.order_id, decision.allocations);
-  for (const auto& change : decision.changes) {
-    stock_.apply(tx, merchant, change, "reservation", command.order_id);
-  }
+  stock_.commit_reservation(tx, merchant, command.order_id, decision.allocations, decision.changes);
   ctx.emit(topic, command.order_id, messages::kStockReserved,
            messages::stock_reserved(command.order_id, decision.allocations));
   emit_level_changes(ctx, decision.changes);
@@ -84,9 +80,7 @@ void CommandHandlers::release(commerce::store::MessageContext& ctx) {
       skus.erase(std::unique(skus.begin(), skus.end()), skus.end());
       const auto levels = stock_.lock_levels(tx, merchant, skus);
       const auto changes = release_allocations(levels, held);
-      for (const auto& change : changes) {
-        stock_.apply(tx, merchant, change, "release: " + command.reason, command.order_id);
-      }
+      stock_.apply_all(tx, merchant, changes, "release: " + command.reason, command.order_id);
       stock_.set_status(tx, merchant, command.order_id, ReservationStatus::released);
       ctx.emit(topic, command.order_id, messages::kStockReleased,
                messages::stock_released(command.order_id));

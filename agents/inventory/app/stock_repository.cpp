@@ -75,22 +75,6 @@ void StockRepository::mark_released(pqxx::work& tx, const std::string& merchant_
       merchant_id, order_id);
 }
 
-void StockRepository::insert_lines(pqxx::work& tx, const std::string& merchant_id,
-                                   const std::string& order_id,
-                                   const std::vector<Allocation>& lines) const {
-  nlohmann::json rows = nlohmann::json::array();
-  for (const auto& l : lines) {
-    rows.push_back({{"sku", l.sku}, {"location", l.location}, {"quantity", l.quantity}});
-  }
-  // All lines in one statement (libpqxx 6 has no array binding; JSON carries the rows).
-  commerce::store::exec(
-      tx,
-      "INSERT INTO reservation_lines (merchant_id, order_id, sku, location, quantity) "
-      "SELECT $1, $2, x.sku, x.location, x.quantity "
-      "FROM jsonb_to_recordset($3::jsonb) AS x(sku text, location text, quantity bigint)",
-      merchant_id, order_id, rows.dump());
-}
-
 std::vector<Allocation> StockRepository::lines(pqxx::work& tx, const std::string& merchant_id,
                                                const std::string& order_id) const {
   auto r = commerce::store::exec(tx,
@@ -157,6 +141,72 @@ void StockRepository::apply(pqxx::work& tx, const std::string& merchant_id,
       "order_id) SELECT $1, $2, $3, $6, $7, $8, $9 FROM level",
       merchant_id, l.sku, l.location, l.on_hand, l.reserved, change.delta_on_hand,
       change.delta_reserved, reason, order_id ? order_id->c_str() : nullptr);
+}
+
+namespace {
+
+// Changes as JSON rows for jsonb_to_recordset (libpqxx 6 has no array binding).
+std::string changes_json(const std::vector<LevelChange>& changes) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& c : changes) {
+    rows.push_back({{"sku", c.after.sku},
+                    {"location", c.after.location},
+                    {"on_hand", c.after.on_hand},
+                    {"reserved", c.after.reserved},
+                    {"delta_on_hand", c.delta_on_hand},
+                    {"delta_reserved", c.delta_reserved}});
+  }
+  return rows.dump();
+}
+
+// Levels and their ledger rows for a set of changes (one change per level), as the tail of a
+// WITH statement: merchant in $1, order in $2, the changes and the reason in the parameters given.
+std::string apply_changes_sql(int changes_param, int reason_param) {
+  const auto changes = "$" + std::to_string(changes_param);
+  const auto reason = "$" + std::to_string(reason_param);
+  return "c AS (SELECT * FROM jsonb_to_recordset(" + changes +
+         "::jsonb) AS c(sku text, location text, "
+         "  on_hand bigint, reserved bigint, delta_on_hand bigint, delta_reserved bigint)), "
+         "level AS ("
+         "  INSERT INTO stock_levels (merchant_id, sku, location, on_hand, reserved) "
+         "  SELECT $1, sku, location, on_hand, reserved FROM c "
+         "  ON CONFLICT (merchant_id, sku, location) DO UPDATE "
+         "  SET on_hand = EXCLUDED.on_hand, reserved = EXCLUDED.reserved, updated_at = now()) "
+         "INSERT INTO movements (merchant_id, sku, location, delta_on_hand, delta_reserved, "
+         "reason, "
+         "order_id) SELECT $1, sku, location, delta_on_hand, delta_reserved, " +
+         reason + ", $2 FROM c";
+}
+
+}  // namespace
+
+void StockRepository::commit_reservation(pqxx::work& tx, const std::string& merchant_id,
+                                         const std::string& order_id,
+                                         const std::vector<Allocation>& allocations,
+                                         const std::vector<LevelChange>& changes) const {
+  nlohmann::json lines = nlohmann::json::array();
+  for (const auto& l : allocations) {
+    lines.push_back({{"sku", l.sku}, {"location", l.location}, {"quantity", l.quantity}});
+  }
+  // Status, lines, levels and ledger in one statement: one round trip on the hot path.
+  commerce::store::exec(
+      tx,
+      std::string("WITH s AS (UPDATE reservations SET status = 'reserved' "
+                  "  WHERE merchant_id = $1 AND order_id = $2), "
+                  "lines AS (INSERT INTO reservation_lines (merchant_id, order_id, sku, location, "
+                  "  quantity) SELECT $1, $2, x.sku, x.location, x.quantity "
+                  "  FROM jsonb_to_recordset($3::jsonb) AS x(sku text, location text, "
+                  "  quantity bigint)), ") +
+          apply_changes_sql(4, 5),
+      merchant_id, order_id, lines.dump(), changes_json(changes), "reservation");
+}
+
+void StockRepository::apply_all(pqxx::work& tx, const std::string& merchant_id,
+                                const std::vector<LevelChange>& changes, const std::string& reason,
+                                const std::string& order_id) const {
+  if (changes.empty()) return;
+  commerce::store::exec(tx, "WITH " + apply_changes_sql(3, 4), merchant_id, order_id,
+                        changes_json(changes), reason);
 }
 
 }  // namespace inventory

@@ -29,8 +29,6 @@ class StockRepository {
   // Sets released_at (the release was acknowledged) without changing the status.
   void mark_released(pqxx::work& tx, const std::string& merchant_id,
                      const std::string& order_id) const;
-  void insert_lines(pqxx::work& tx, const std::string& merchant_id, const std::string& order_id,
-                    const std::vector<Allocation>& lines) const;
   std::vector<Allocation> lines(pqxx::work& tx, const std::string& merchant_id,
                                 const std::string& order_id) const;
 
@@ -43,6 +41,15 @@ class StockRepository {
                                  const std::string& sku) const;
 
   // Writes the level after a change and its ledger row.
+  // Marks the reservation reserved, records its lines and applies the level changes with their
+  // ledger rows, in one statement.
+  void commit_reservation(pqxx::work& tx, const std::string& merchant_id,
+                          const std::string& order_id, const std::vector<Allocation>& allocations,
+                          const std::vector<LevelChange>& changes) const;
+  // Applies changes (one per level) with their ledger rows in one statement.
+  void apply_all(pqxx::work& tx, const std::string& merchant_id,
+                 const std::vector<LevelChange>& changes, const std::string& reason,
+                 const std::string& order_id) const;
   void apply(pqxx::work& tx, const std::string& merchant_id, const LevelChange& change,
              const std::string& reason, const std::optional<std::string>& order_id) const;
 };

@@ -21,7 +21,7 @@ void SagaHandlers::on_order_placed(commerce::store::MessageContext& ctx) {
   auto start = start_place_order(commerce::core::uuid_v7(), message.merchant_id, message.payload,
                                  now, policy_);
   if (!sagas_.insert(ctx.tx(), start.saga, kPlaceOrderSaga, message.correlation_id,
-                     message.traceparent, now)) {
+                     message.traceparent, now, message.id, start.note)) {
     // Another OrderPlaced for the same order: the saga already runs; note it there.
     if (auto existing = sagas_.lock_by_order(ctx.tx(), kPlaceOrderSaga, start.saga.order_id)) {
       sagas_.add_step(ctx.tx(), *existing, existing->saga.state, existing->saga.state, message.id,
@@ -29,9 +29,6 @@ void SagaHandlers::on_order_placed(commerce::store::MessageContext& ctx) {
     }
     return;
   }
-  SagaRow row;
-  row.saga = start.saga;
-  sagas_.add_step(ctx.tx(), row, std::nullopt, start.saga.state, message.id, start.note);
   ctx.emit(command_topic(start.command.type), start.saga.order_id, start.command.type,
            start.command.payload);
   metrics_.started(kPlaceOrderSaga);

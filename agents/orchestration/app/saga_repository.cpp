@@ -57,17 +57,21 @@ std::string millis(int param) {
 
 bool SagaRepository::insert(pqxx::work& tx, const Saga& saga, const std::string& type,
                             const std::string& correlation_id, const std::string& traceparent,
-                            TimePoint now) {
+                            TimePoint now, const std::optional<std::string>& message_id,
+                            const std::string& note) {
+  // The saga and its first step in one statement.
   auto result = commerce::store::exec(
       tx,
-      "INSERT INTO sagas (id, type, order_id, merchant_id, state, step, deadline, data, "
-      "correlation_id, traceparent, started_at, updated_at) "
+      "WITH s AS (INSERT INTO sagas (id, type, order_id, merchant_id, state, step, deadline, "
+      "data, correlation_id, traceparent, started_at, updated_at) "
       "VALUES ($1::uuid, $2, $3::uuid, $4, $5, $6, " +
           millis(7) + ", $8::jsonb, $9, $10, " + millis(11) + ", " + millis(11) +
-          ") ON CONFLICT (type, order_id) DO NOTHING",
+          ") ON CONFLICT (type, order_id) DO NOTHING RETURNING id, merchant_id) "
+          "INSERT INTO saga_steps (saga_id, merchant_id, from_state, to_state, message_id, note) "
+          "SELECT id, merchant_id, NULL, $5, $12, $13 FROM s",
       saga.id, type, saga.order_id, saga.merchant_id, to_string(saga.state), step_of(saga.state),
       to_epoch_ms(saga.deadline), to_json(saga.data).dump(), correlation_id, traceparent,
-      to_epoch_ms(now));
+      to_epoch_ms(now), message_id, note);
   return result.affected_rows() == 1;
 }
 
@@ -94,16 +98,22 @@ std::vector<SagaRow> SagaRepository::lock_due(pqxx::work& tx, TimePoint now, std
 
 void SagaRepository::record(pqxx::work& tx, const SagaRow& row, const SagaDecision& decision,
                             const std::optional<std::string>& message_id, TimePoint now) {
-  if (!decision.ignored) {
-    commerce::store::exec0(
-        tx,
-        "UPDATE sagas SET state = $2, step = $3, deadline = " + millis(4) +
-            ", data = $5::jsonb, updated_at = " + millis(6) + ", finished_at = CASE WHEN $7 THEN " +
-            millis(6) + " ELSE finished_at END WHERE id = $1::uuid",
-        row.saga.id, to_string(decision.to), step_of(decision.to), to_epoch_ms(decision.deadline),
-        to_json(decision.data).dump(), to_epoch_ms(now), is_terminal(decision.to));
+  if (decision.ignored) {
+    add_step(tx, row, decision.from, decision.to, message_id, decision.note);
+    return;
   }
-  add_step(tx, row, decision.from, decision.to, message_id, decision.note);
+  // The new state and its step in one statement.
+  commerce::store::exec0(
+      tx,
+      "WITH s AS (UPDATE sagas SET state = $2, step = $3, deadline = " + millis(4) +
+          ", data = $5::jsonb, updated_at = " + millis(6) + ", finished_at = CASE WHEN $7 THEN " +
+          millis(6) +
+          " ELSE finished_at END WHERE id = $1::uuid RETURNING id, merchant_id) "
+          "INSERT INTO saga_steps (saga_id, merchant_id, from_state, to_state, message_id, note) "
+          "SELECT id, merchant_id, $8, $2, $9, $10 FROM s",
+      row.saga.id, to_string(decision.to), step_of(decision.to), to_epoch_ms(decision.deadline),
+      to_json(decision.data).dump(), to_epoch_ms(now), is_terminal(decision.to),
+      to_string(decision.from), message_id, decision.note);
 }
 
 void SagaRepository::add_step(pqxx::work& tx, const SagaRow& row, std::optional<SagaState> from,

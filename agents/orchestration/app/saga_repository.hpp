@@ -40,9 +40,11 @@ struct SagaFilter {
 
 class SagaRepository {
  public:
-  // False when the order already has a saga of this type (a redelivered OrderPlaced).
+  // Inserts the saga with its first step; false when the order already has a saga of this type
+  // (a redelivered OrderPlaced).
   bool insert(pqxx::work& tx, const Saga& saga, const std::string& type,
-              const std::string& correlation_id, const std::string& traceparent, TimePoint now);
+              const std::string& correlation_id, const std::string& traceparent, TimePoint now,
+              const std::optional<std::string>& message_id, const std::string& note);
   std::optional<SagaRow> lock_by_order(pqxx::work& tx, const std::string& type,
                                        const std::string& order_id);
   // Running sagas whose deadline passed, locked; rows locked by others are skipped.

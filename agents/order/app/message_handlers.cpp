@@ -77,13 +77,11 @@ void TimelineFeed::on_event(commerce::store::MessageContext& ctx) {
   if (!entry) return;
   const auto order_id = message.payload.at("order_id").get<std::string>();
   // Only orders we hold; another agent's event about an order we never placed changes nothing.
-  if (!orders_.lock(ctx.tx(), message.merchant_id, order_id)) {
+  if (!orders_.add_timeline_if_held(ctx.tx(), order_id, message.merchant_id, entry->event,
+                                    entry->detail, message.occurred_at)) {
     commerce::log::warn("event for an unknown order",
                         {{"order_id", order_id}, {"type", message.type}});
-    return;
   }
-  orders_.add_timeline(ctx.tx(), order_id, message.merchant_id, entry->event, entry->detail,
-                       message.occurred_at);
 }
 
 }  // namespace order

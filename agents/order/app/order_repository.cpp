@@ -152,6 +152,19 @@ void OrderRepository::add_timeline(pqxx::work& tx, const std::string& order_id,
       order_id, merchant_id, at, event, detail.dump());
 }
 
+bool OrderRepository::add_timeline_if_held(pqxx::work& tx, const std::string& order_id,
+                                           const std::string& merchant_id, const std::string& event,
+                                           const nlohmann::json& detail, const std::string& at) {
+  // The order's existence is checked by the same statement that appends the entry.
+  auto r = commerce::store::exec(
+      tx,
+      "INSERT INTO order_timeline (order_id, merchant_id, at, event, detail) "
+      "SELECT id, merchant_id, COALESCE(NULLIF($3, '')::timestamptz, clock_timestamp()), $4, "
+      "$5::jsonb FROM orders WHERE id = $1::uuid AND merchant_id = $2",
+      order_id, merchant_id, at, event, detail.dump());
+  return r.affected_rows() == 1;
+}
+
 OrderPage OrderRepository::list(pqxx::work& tx, const std::string& merchant_id, std::size_t limit,
                                 const std::optional<std::string>& after_id,
                                 const std::optional<OrderStatus>& status) {

@@ -58,6 +58,10 @@ class OrderRepository {
   void add_timeline(pqxx::work& tx, const std::string& order_id, const std::string& merchant_id,
                     const std::string& event, const nlohmann::json& detail,
                     const std::string& at = "");
+  // Appends a timeline entry if the merchant holds the order; false if not.
+  bool add_timeline_if_held(pqxx::work& tx, const std::string& order_id,
+                            const std::string& merchant_id, const std::string& event,
+                            const nlohmann::json& detail, const std::string& at);
 
   // Newest first; `after_id` is the cursor (the last id of the previous page).
   OrderPage list(pqxx::work& tx, const std::string& merchant_id, std::size_t limit,

@@ -2,6 +2,7 @@
 #include <atomic>
 #include <cstring>
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -143,6 +144,7 @@ struct Consumer::Impl {
       throw std::invalid_argument("kafka consumer: no dead-letter topic");
     }
     if (options.max_batch == 0) options.max_batch = 1;
+    if (options.lanes == 0) options.lanes = 1;
     if (options.backoff_initial.count() <= 0)
       options.backoff_initial = std::chrono::milliseconds(1);
     if (options.backoff_max < options.backoff_initial)
@@ -331,14 +333,72 @@ struct Consumer::Impl {
     return std::min(current * 2, options.backoff_max);
   }
 
+  struct Attempt {
+    Outcome outcome = Outcome::handled;
+    std::string error;
+  };
+
+  // Splits a batch into lanes by partition (a partition stays in one lane, in offset order).
+  std::vector<std::vector<Message>> lanes_of(std::vector<Message>& batch) const {
+    std::vector<std::vector<Message>> lanes(options.lanes);
+    for (auto& m : batch) {
+      const auto lane =
+          (std::hash<std::string>{}(m.topic) * 31 + static_cast<std::size_t>(m.partition)) %
+          options.lanes;
+      lanes[lane].push_back(std::move(m));
+    }
+    std::erase_if(lanes, [](const auto& lane) { return lane.empty(); });
+    return lanes;
+  }
+
+  // Lanes are handled concurrently, each in its own transaction, so an agent waiting on the
+  // database for one partition's messages keeps the others moving. A lane that failed then goes
+  // through the serial path (retry with backoff, or replay and dead-letter) on this thread.
   void process(std::vector<Message> batch) {
+    keep_assigned(batch);
+    if (batch.empty()) return;
+    if (options.lanes <= 1) return process_serial(std::move(batch), std::nullopt);
+    auto lanes = lanes_of(batch);
+    if (lanes.size() == 1) return process_serial(std::move(lanes[0]), std::nullopt);
+
+    std::vector<Attempt> attempts(lanes.size());
+    {
+      std::vector<std::jthread> helpers;
+      for (std::size_t i = 1; i < lanes.size(); ++i) {
+        helpers.emplace_back([&, i] { attempts[i].outcome = call(lanes[i], &attempts[i].error); });
+      }
+      attempts[0].outcome = call(lanes[0], &attempts[0].error);
+    }  // joins the helpers
+    for (std::size_t i = 0; i < lanes.size(); ++i) {
+      if (attempts[i].outcome != Outcome::handled) continue;
+      count(consumed, lanes[i]);
+      mark_handled(lanes[i]);
+    }
+    for (std::size_t i = 0; i < lanes.size(); ++i) {
+      if (attempts[i].outcome == Outcome::handled) continue;
+      if (stop_requested.load()) break;  // left uncommitted: redelivered later
+      process_serial(std::move(lanes[i]), std::move(attempts[i]));
+    }
+    commit_handled(nullptr, /*async=*/true);
+  }
+
+  // `first`: the outcome of an attempt already made on this batch.
+  void process_serial(std::vector<Message> batch, std::optional<Attempt> first) {
     PauseGuard pause(*this);
     auto backoff = options.backoff_initial;
     for (;;) {
       keep_assigned(batch);
       if (batch.empty()) return;
       std::string error;
-      switch (call(batch, &error)) {
+      Outcome outcome;
+      if (first) {
+        outcome = first->outcome;
+        error = std::move(first->error);
+        first.reset();
+      } else {
+        outcome = call(batch, &error);
+      }
+      switch (outcome) {
         case Outcome::handled:
           count(consumed, batch);
           mark_handled(batch);

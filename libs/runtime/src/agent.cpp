@@ -32,6 +32,7 @@ struct Settings {
   std::string log_level;
   std::size_t pool_size = 8;
   int http_workers = 4;
+  std::size_t consumer_lanes = 0;  // 0: the agent's own choice
   std::string ready_file;
   std::string instance_id;
 };
@@ -64,6 +65,13 @@ Settings read_settings(const std::string& agent, const config::Config& c) {
                               std::to_string(workers) + "\"");
   }
   s.http_workers = static_cast<int>(workers);
+  const auto lanes = c.get_int("CONSUMER_LANES", 0);
+  if (lanes < 0 || lanes > 64) {
+    throw config::ConfigError(
+        "config: CONSUMER_LANES must be between 1 and 64 (0: the agent's default), got \"" +
+        std::to_string(lanes) + "\"");
+  }
+  s.consumer_lanes = static_cast<std::size_t>(lanes);
   s.ready_file = c.get("READY_FILE", "");
   s.instance_id = c.get("INSTANCE_ID", detail::default_instance_id());
   return s;
@@ -97,6 +105,7 @@ struct Agent::Impl {
   // Declared first so it outlives everything holding a pointer to it.
   metrics::Registry metrics;
   std::unique_ptr<store::ConnectionPool> pool;
+  std::size_t default_lanes = 4;
   std::unique_ptr<bus::Producer> producer;
   std::unique_ptr<bus::SchemaRegistry> schemas;
   std::unique_ptr<store::MessageDispatcher> dispatcher;
@@ -290,6 +299,10 @@ void Agent::subscribe(std::vector<std::string> topics) {
   for (auto& t : topics) impl_->topics.push_back(std::move(t));
 }
 
+void Agent::set_default_consumer_lanes(std::size_t lanes) {
+  impl_->default_lanes = std::max<std::size_t>(1, lanes);
+}
+
 http::Router& Agent::api() {
   impl_->api_used = true;
   return impl_->api;
@@ -320,6 +333,7 @@ int Agent::run() {
       options.topics = i.topics;
       options.dead_letter_topic = bus::topics::dlq(i.name);
       options.metrics = &i.metrics;
+      options.lanes = s.consumer_lanes ? s.consumer_lanes : i.default_lanes;
       i.consumer =
           std::make_unique<bus::Consumer>(bus::BusConfig{s.brokers, i.name, {}}, std::move(options),
                                           i.dispatcher->batch_handler(), *i.producer);

@@ -219,6 +219,14 @@ void EmbeddedPostgres::start() {
         argv.push_back(setting);
       }
     }
+    // Extra server settings for profiling, e.g. FLEET_PG_SETTINGS="log_min_duration_statement=50".
+    if (const char* extra = std::getenv("FLEET_PG_SETTINGS")) {
+      std::istringstream settings(extra);
+      for (std::string setting; settings >> setting;) {
+        argv.push_back("-c");
+        argv.push_back(setting);
+      }
+    }
     server_ = std::make_unique<Process>(argv, std::map<std::string, std::string>{{"LC_ALL", "C"}},
                                         log_file_, "postgres");
     const std::string url = admin_url() + "?connect_timeout=2";

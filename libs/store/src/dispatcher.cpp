@@ -1,4 +1,6 @@
 // From consumed Kafka messages to transactional effects: inbox, handler, outbox, one commit.
+#include <unordered_set>
+
 #include "commerce/core/traceparent.hpp"
 #include "commerce/log/log.hpp"
 #include "commerce/metrics/registry.hpp"
@@ -8,14 +10,17 @@ namespace commerce::store {
 
 void MessageContext::emit(const std::string& topic, const std::string& key, std::string type,
                           nlohmann::json payload) {
-  auto envelope =
-      bus::make_envelope(std::move(type), message_.merchant_id, std::move(payload), &message_);
-  append_outbox(tx_, topic, key, envelope);
+  emit(topic, key,
+       bus::make_envelope(std::move(type), message_.merchant_id, std::move(payload), &message_));
 }
 
 void MessageContext::emit(const std::string& topic, const std::string& key,
                           const bus::Envelope& envelope) {
-  append_outbox(tx_, topic, key, envelope);
+  if (pending_) {
+    pending_->push_back({topic, key, envelope});
+  } else {
+    append_outbox(tx_, topic, key, envelope);
+  }
 }
 
 MessageDispatcher::MessageDispatcher(ConnectionPool& pool, const bus::SchemaRegistry& schemas,
@@ -43,27 +48,49 @@ bus::BatchHandler MessageDispatcher::batch_handler() {
 
 void MessageDispatcher::handle(std::span<const bus::Message> batch) {
   if (batch.empty()) return;
+  // Parsed and validated before taking a connection. A bad envelope throws bus::EnvelopeError
+  // and a schema violation throws: the consumer then replays the batch singly and dead-letters
+  // the culprit.
+  struct Parsed {
+    const bus::Message* raw;
+    bus::Envelope envelope;
+    const MessageHandler* handler;
+  };
+  std::vector<Parsed> parsed;
+  std::vector<std::string> ids;
+  parsed.reserve(batch.size());
+  ids.reserve(batch.size());
+  for (const auto& raw : batch) {
+    // Shared events topics carry many types an agent ignores; the relay's `type` header lets
+    // us skip those without parsing them. Messages without the header are parsed as usual.
+    if (auto type = header_of(raw, "type"); type && !handlers_.count(*type)) continue;
+    bus::Envelope message = bus::parse_envelope(raw.value);
+    auto handler = handlers_.find(message.type);
+    if (handler == handlers_.end()) continue;  // not for us
+    if (auto violation = schemas_.validate(message.type, message.version, message.payload)) {
+      throw std::runtime_error("schema: " + message.type + " v" + std::to_string(message.version) +
+                               ": " + *violation);
+    }
+    ids.push_back(message.id);
+    parsed.push_back({&raw, std::move(message), &handler->second});
+  }
+  if (parsed.empty()) return;
+
   struct Handled {
     std::string type;
     double seconds;
   };
   std::vector<Handled> handled;
+  std::vector<OutboxEntry> outbox;
   pool_.transact([&](pqxx::work& tx) {
     handled.clear();  // the transaction may be retried
-    for (const auto& raw : batch) {
-      // Shared events topics carry many types an agent ignores; the relay's `type` header lets
-      // us skip those without parsing them. Messages without the header are parsed as usual.
-      if (auto type = header_of(raw, "type"); type && !handlers_.count(*type)) continue;
-      // A bad envelope throws bus::EnvelopeError: the consumer dead-letters this message.
-      const bus::Envelope message = bus::parse_envelope(raw.value);
-      auto handler = handlers_.find(message.type);
-      if (handler == handlers_.end()) continue;  // not for us
-      if (auto violation = schemas_.validate(message.type, message.version, message.payload)) {
-        throw std::runtime_error("schema: " + message.type + " v" +
-                                 std::to_string(message.version) + ": " + *violation);
-      }
-      if (!claim_inbox(tx, message.id)) continue;  // redelivered: its effect is committed
-
+    outbox.clear();
+    // Ids already in the inbox were handled: their effects are committed.
+    const auto claimed = claim_inbox(tx, ids);
+    std::unordered_set<std::string> fresh(claimed.begin(), claimed.end());
+    for (const auto& p : parsed) {
+      if (!fresh.erase(p.envelope.id)) continue;  // redelivered, or twice in this batch
+      const auto& message = p.envelope;
       log::Context context{message.id, message.correlation_id, message.causation_id, "", ""};
       if (auto trace = core::TraceParent::parse(message.traceparent)) {
         context.trace_id = trace->trace_id;
@@ -71,12 +98,13 @@ void MessageDispatcher::handle(std::span<const bus::Message> batch) {
       }
       log::ScopedContext scoped(std::move(context));
       const auto started = std::chrono::steady_clock::now();
-      MessageContext ctx(tx, message, raw);
-      handler->second(ctx);
+      MessageContext ctx(tx, message, *p.raw, &outbox);
+      (*p.handler)(ctx);
       handled.push_back(
           {message.type,
            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()});
     }
+    append_outbox(tx, outbox);
   });
   if (metrics_) {
     auto& count =

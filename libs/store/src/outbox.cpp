@@ -11,17 +11,50 @@
 
 namespace commerce::store {
 
-void append_outbox(pqxx::work& tx, const std::string& topic, const std::string& key,
-                   const bus::Envelope& envelope) {
+namespace {
+
+nlohmann::json outbox_headers(const bus::Envelope& envelope) {
   nlohmann::json headers = {{"message_id", envelope.id}, {"type", envelope.type}};
   if (!envelope.traceparent.empty()) headers["traceparent"] = envelope.traceparent;
+  return headers;
+}
+
+}  // namespace
+
+void append_outbox(pqxx::work& tx, const std::string& topic, const std::string& key,
+                   const bus::Envelope& envelope) {
   // The notification is delivered on commit, once per transaction however often it is sent;
   // sending it from the same statement saves a round trip per message.
   exec(tx,
-       "WITH appended AS (INSERT INTO outbox(topic, key, message_id, payload, headers) "
-       "VALUES ($1, $2, $3, $4, $5::jsonb) RETURNING 1) "
-       "SELECT pg_notify('outbox', '') FROM appended",
-       topic, key, envelope.id, bus::to_json_string(envelope), headers.dump());
+       std::string("WITH appended AS (INSERT INTO outbox(topic, key, message_id, payload, headers) "
+                   "VALUES ($1, $2, $3, $4, $5::jsonb) RETURNING 1) "
+                   "SELECT pg_notify(") +
+           kOutboxChannelSql + ", '') FROM appended",
+       topic, key, envelope.id, bus::to_json_string(envelope), outbox_headers(envelope).dump());
+}
+
+void append_outbox(pqxx::work& tx, std::span<const OutboxEntry> entries) {
+  if (entries.empty()) return;
+  if (entries.size() == 1) {
+    append_outbox(tx, entries[0].topic, entries[0].key, entries[0].envelope);
+    return;
+  }
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& e : entries) {
+    rows.push_back({{"topic", e.topic},
+                    {"key", e.key},
+                    {"message_id", e.envelope.id},
+                    {"payload", bus::to_json_string(e.envelope)},
+                    {"headers", outbox_headers(e.envelope)}});
+  }
+  // A function scan yields rows in array order, so ids (the publishing order) follow `entries`.
+  exec(tx,
+       std::string("WITH appended AS (INSERT INTO outbox(topic, key, message_id, payload, headers) "
+                   "SELECT topic, key, message_id, payload, headers FROM json_to_recordset($1) "
+                   "AS x(topic text, key text, message_id text, payload text, headers jsonb) "
+                   "RETURNING 1) SELECT pg_notify(") +
+           kOutboxChannelSql + ", '') FROM appended LIMIT 1",
+       rows.dump());
 }
 
 bool claim_inbox(pqxx::work& tx, const std::string& message_id) {
@@ -29,11 +62,30 @@ bool claim_inbox(pqxx::work& tx, const std::string& message_id) {
   return r.affected_rows() == 1;
 }
 
+std::vector<std::string> claim_inbox(pqxx::work& tx, std::span<const std::string> message_ids) {
+  std::vector<std::string> claimed;
+  if (message_ids.empty()) return claimed;
+  if (message_ids.size() == 1) {
+    if (claim_inbox(tx, message_ids[0])) claimed.push_back(message_ids[0]);
+    return claimed;
+  }
+  nlohmann::json ids = nlohmann::json::array();
+  for (const auto& id : message_ids) ids.push_back(id);
+  auto r = exec(tx,
+                "INSERT INTO inbox(message_id) SELECT DISTINCT json_array_elements_text($1) "
+                "ON CONFLICT DO NOTHING RETURNING message_id",
+                ids.dump());
+  claimed.reserve(r.size());
+  for (const auto& row : r) claimed.push_back(row[0].as<std::string>());
+  return claimed;
+}
+
 namespace {
 
 class OutboxListener : public pqxx::notification_receiver {
  public:
-  explicit OutboxListener(pqxx::connection_base& c) : pqxx::notification_receiver(c, "outbox") {}
+  OutboxListener(pqxx::connection_base& c, const std::string& channel)
+      : pqxx::notification_receiver(c, channel) {}
   void operator()(const std::string&, int) override {}  // waking up is all we need
 };
 
@@ -82,7 +134,11 @@ struct OutboxRelay::Impl {
     return !wake.wait_for(lock, d, [&] { return stopping.load(); });
   }
 
+  std::vector<std::int64_t> acknowledged;  // published, not yet deleted
+
   void run();
+  // Deletes the acknowledged rows now (before waiting, so the backlog reads true).
+  void forget_acknowledged(pqxx::connection& conn);
   bool hold_relay_lock(pqxx::connection& conn);
   // Publishes one batch; returns the number of rows published, or -1 when stopping mid-retry.
   long relay_batch(pqxx::connection& conn);
@@ -124,13 +180,27 @@ void OutboxRelay::Impl::update_gauges(pqxx::connection& conn, bool force) {
       .set(r[1].as<double>());
 }
 
+static std::string id_array(const std::vector<std::int64_t>& ids) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (i) out += ',';
+    out += std::to_string(ids[i]);
+  }
+  return out + '}';
+}
+
 long OutboxRelay::Impl::relay_batch(pqxx::connection& conn) {
   std::vector<Row> rows;
   {
+    // Deletes what the broker acknowledged last time and reads the next batch in one round trip
+    // (autocommit). The SELECT sees the rows as they were before the DELETE, hence the filter.
     pqxx::nontransaction tx(conn);
-    auto r =
-        exec(tx, "SELECT id, topic, key, payload, headers::text FROM outbox ORDER BY id LIMIT $1",
-             static_cast<long>(options.batch));
+    auto r = exec(tx,
+                  "WITH published AS (DELETE FROM outbox WHERE id = ANY($1::bigint[])) "
+                  "SELECT id, topic, key, payload, headers::text FROM outbox "
+                  "WHERE NOT (id = ANY($1::bigint[])) ORDER BY id LIMIT $2",
+                  id_array(acknowledged), static_cast<long>(options.batch));
+    acknowledged.clear();
     rows.reserve(r.size());
     for (const auto& row : r) {
       Row out;
@@ -169,17 +239,9 @@ long OutboxRelay::Impl::relay_batch(pqxx::connection& conn) {
     backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
   }
 
-  std::string ids = "{";
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    if (i) ids += ',';
-    ids += std::to_string(rows[i].id);
-  }
-  ids += '}';
-  {
-    pqxx::work tx(conn);
-    exec(tx, "DELETE FROM outbox WHERE id = ANY($1::bigint[])", ids);
-    tx.commit();
-  }
+  // Deleted by the next relay_batch() or forget_acknowledged(); if we crash before, they are
+  // published again and the consumers' inbox absorbs the duplicates.
+  for (const auto& row : rows) acknowledged.push_back(row.id);
   if (metrics) {
     metrics->counter("outbox_published_total", "Outbox rows published and acknowledged")
         .with()
@@ -188,22 +250,35 @@ long OutboxRelay::Impl::relay_batch(pqxx::connection& conn) {
   return static_cast<long>(rows.size());
 }
 
+void OutboxRelay::Impl::forget_acknowledged(pqxx::connection& conn) {
+  if (acknowledged.empty()) return;
+  pqxx::nontransaction tx(conn);
+  exec(tx, "DELETE FROM outbox WHERE id = ANY($1::bigint[])", id_array(acknowledged));
+  acknowledged.clear();
+}
+
 void OutboxRelay::Impl::run() {
   auto backoff = std::chrono::milliseconds(100);
   while (!stopping) {
     try {
       pqxx::connection conn(url);
       if (!hold_relay_lock(conn)) return;
-      OutboxListener listener(conn);  // LISTEN outbox
+      std::string channel;
+      {
+        pqxx::nontransaction tx(conn);
+        channel = tx.exec1(std::string("SELECT ") + kOutboxChannelSql)[0].as<std::string>();
+      }
+      OutboxListener listener(conn, channel);  // LISTEN outbox_<role>
       backoff = std::chrono::milliseconds(100);
       while (!stopping) {
         long published = relay_batch(conn);
         if (published < 0) return;
         update_gauges(conn, false);
-        if (published >= static_cast<long>(options.batch)) continue;  // more waiting
+        if (published > 0) continue;  // delete those and look again: more may have committed
         if (stopping) break;
         await_work(conn);
       }
+      forget_acknowledged(conn);
       return;  // closing the connection releases the relay lock
     } catch (const std::exception& e) {
       log::warn("outbox relay: database failure, reconnecting", {{"error", e.what()}});

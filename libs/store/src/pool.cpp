@@ -112,6 +112,21 @@ void ConnectionPool::drop_idle() {
 }
 
 void ConnectionPool::transact(const std::function<void(pqxx::work&)>& work) {
+  run([&](pqxx::connection& conn) {
+    pqxx::work tx(conn);
+    work(tx);
+    tx.commit();
+  });
+}
+
+void ConnectionPool::autocommit(const std::function<void(pqxx::transaction_base&)>& work) {
+  run([&](pqxx::connection& conn) {
+    pqxx::nontransaction tx(conn);
+    work(tx);
+  });
+}
+
+void ConnectionPool::run(const std::function<void(pqxx::connection&)>& attempt) {
   const auto started = std::chrono::steady_clock::now();
   int conflicts = 0;
   int reconnects = 0;
@@ -123,11 +138,7 @@ void ConnectionPool::transact(const std::function<void(pqxx::work&)>& work) {
   for (;;) {
     auto conn = take(kPoolWait);
     try {
-      {
-        pqxx::work tx(*conn);
-        work(tx);
-        tx.commit();
-      }
+      attempt(*conn);
       give_back(std::move(conn));
       if (metrics_) {
         metrics_

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "store_fixture.hpp"
 
 namespace commerce::store {
@@ -8,9 +10,15 @@ namespace {
 using testing::provision_migrated;
 using testing::query_value;
 
+// Listens on the channel of the connection's role, as the relay does.
+std::string outbox_channel(pqxx::connection& c) {
+  pqxx::nontransaction tx(c);
+  return tx.exec1(std::string("SELECT ") + kOutboxChannelSql)[0].as<std::string>();
+}
+
 class Wakeup : public pqxx::notification_receiver {
  public:
-  explicit Wakeup(pqxx::connection_base& c) : pqxx::notification_receiver(c, "outbox") {}
+  explicit Wakeup(pqxx::connection& c) : pqxx::notification_receiver(c, outbox_channel(c)) {}
   void operator()(const std::string&, int) override { ++count; }
   int count = 0;
 };
@@ -60,6 +68,54 @@ TEST(AppendOutbox, RolledBackTransactionLeavesNoRow) {
   }),
                std::runtime_error);
   EXPECT_EQ(query_value(db.url, "SELECT count(*) FROM outbox"), 0);
+}
+
+TEST(AppendOutbox, ABatchKeepsItsOrderAndNotifiesOnce) {
+  auto db = provision_migrated("outbox_batch");
+  pqxx::connection listener_conn(db.url);
+  Wakeup wakeup(listener_conn);
+  std::vector<OutboxEntry> entries;
+  for (int i = 0; i < 5; ++i) {
+    entries.push_back({"t" + std::to_string(i % 2), "k\"" + std::to_string(i),
+                       bus::make_envelope("orders.OrderPlaced", "m-1",
+                                          {{"order_id", "o-" + std::to_string(i)},
+                                           {"note", "quotes \" and \\ survive"}})});
+  }
+  ConnectionPool pool(db.url, 1);
+  pool.transact([&](pqxx::work& tx) { append_outbox(tx, entries); });
+
+  pqxx::connection c(db.url);
+  pqxx::nontransaction tx(c);
+  auto rows =
+      tx.exec("SELECT topic, key, message_id, payload, headers->>'type' FROM outbox ORDER BY id");
+  ASSERT_EQ(rows.size(), entries.size());
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    EXPECT_EQ(rows[i][0].as<std::string>(), entries[i].topic);
+    EXPECT_EQ(rows[i][1].as<std::string>(), entries[i].key);
+    EXPECT_EQ(rows[i][2].as<std::string>(), entries[i].envelope.id);
+    EXPECT_EQ(bus::parse_envelope(rows[i][3].as<std::string>()).payload,
+              entries[i].envelope.payload);
+    EXPECT_EQ(rows[i][4].as<std::string>(), "orders.OrderPlaced");
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (wakeup.count == 0 && std::chrono::steady_clock::now() < deadline) {
+    listener_conn.await_notification(0, 100000);
+  }
+  EXPECT_EQ(wakeup.count, 1);
+}
+
+TEST(ClaimInbox, ABatchClaimReturnsOnlyTheNewIdsOnce) {
+  auto db = provision_migrated("inbox_batch");
+  ConnectionPool pool(db.url, 1);
+  pool.transact([&](pqxx::work& tx) { EXPECT_TRUE(claim_inbox(tx, "seen")); });
+  std::vector<std::string> claimed;
+  const std::vector<std::string> ids{"a", "seen", "b", "a"};
+  pool.transact([&](pqxx::work& tx) { claimed = claim_inbox(tx, ids); });
+  std::sort(claimed.begin(), claimed.end());
+  EXPECT_EQ(claimed, (std::vector<std::string>{"a", "b"}));
+  pool.transact([&](pqxx::work& tx) { claimed = claim_inbox(tx, ids); });
+  EXPECT_TRUE(claimed.empty());
+  EXPECT_EQ(query_value(db.url, "SELECT count(*) FROM inbox"), 3);
 }
 
 TEST(ClaimInbox, FirstClaimWinsAndARollbackClaimsNothing) {

@@ -53,6 +53,20 @@ TEST(ConnectionPool, ReadIsReadOnly) {
                pqxx::sql_error);
 }
 
+TEST(ConnectionPool, AutocommitCommitsEachStatementOnItsOwn) {
+  auto db = provision("pool");
+  ConnectionPool pool(db.url, 1);
+  pool.transact([](pqxx::work& tx) { tx.exec0("CREATE TABLE item(id int PRIMARY KEY)"); });
+  // No transaction around the two: the first stays although the second fails.
+  EXPECT_THROW(pool.autocommit([](pqxx::transaction_base& tx) {
+    tx.exec0("INSERT INTO item VALUES (1)");
+    tx.exec0("INSERT INTO item VALUES (1)");
+  }),
+               pqxx::unique_violation);
+  EXPECT_EQ(query_value(db.url, "SELECT count(*) FROM item"), 1);
+  EXPECT_EQ(pool.in_use(), 0u);
+}
+
 TEST(ConnectionPool, RetriesASerializationFailure) {
   auto db = provision("pool");
   metrics::Registry registry;

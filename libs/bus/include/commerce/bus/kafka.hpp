@@ -76,11 +76,14 @@ class Producer {
 };
 
 struct ConsumerOptions {
-  std::string group;                 // consumer group = agent name
+  std::string group;  // consumer group = agent name
   std::vector<std::string> topics;
-  std::string dead_letter_topic;     // commerce.<agent>.dlq
-  std::size_t max_batch = 256;       // messages handed to one handler call
+  std::string dead_letter_topic;            // commerce.<agent>.dlq
+  std::size_t max_batch = 256;              // messages handed to one handler call
   std::chrono::milliseconds batch_wait{5};  // how long to gather a batch once one message is in
+  // Partitions of one batch handled concurrently, in this many lanes (each lane keeps whole
+  // partitions, so order per partition holds). The handler must be thread-safe when > 1.
+  std::size_t lanes = 1;
   std::chrono::milliseconds backoff_initial{100};
   std::chrono::milliseconds backoff_max{5000};
   metrics::Registry* metrics = nullptr;  // messages handled/failed/retried/dead-lettered, lag
