@@ -9,6 +9,8 @@ exec 3<>"/dev/tcp/$host/$port" || exit 1
 printf 'GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n' "$path" "$host" >&3
 status_line=""
 read -r -t "${PROBE_TIMEOUT:-5}" status_line <&3 || true
+# Read the rest, so the server is not answered with a reset.
+while read -r -t 2 _ <&3; do :; done
 case "$status_line" in
   "HTTP/1."?" 200 "*) exit 0 ;;
 esac
