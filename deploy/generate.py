@@ -198,6 +198,8 @@ def compose(agents):
                 "KAFKA_TRANSACTION_STATE_LOG_MIN_ISR": "1",
                 "KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS": "0",
                 "KAFKA_LOG_DIRS": "/var/lib/kafka/data",
+                # KRaft formats the log directory for this cluster on first start (a base64 UUID).
+                "CLUSTER_ID": "bxwtPktaTH2OnwobLD1OXw",
             },
             "volumes": ["kafka-data:/var/lib/kafka/data"],
             "healthcheck": {
