@@ -62,28 +62,34 @@ def check_dockerfile(p, gen):
     return args.get("RUNTIME_PACKAGES", "").split(), targets
 
 
-def package_of(soname):
-    out = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True).stdout
-    m = re.search(rf"^\s+{re.escape(soname)} \(libc6,x86-64[^)]*\) => (\S+)$", out, re.M)
-    if not m:
-        return None
-    path = os.path.realpath(m.group(1))
-    for candidate in (path, "/usr" + path, path.removeprefix("/usr")):
-        r = subprocess.run(["dpkg", "-S", candidate], capture_output=True, text=True)
-        if r.returncode == 0:
-            return r.stdout.split(":")[0]
-    return None
+def packages_of(sonames):
+    """soname -> the Debian package that owns the library the loader would use (None: no owner)."""
+    cache = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True, check=True).stdout
+    candidates = {}
+    for soname in sonames:
+        m = re.search(rf"^\s+{re.escape(soname)} \(libc6,x86-64[^)]*\) => (\S+)$", cache, re.M)
+        if m:
+            path = os.path.realpath(m.group(1))
+            # Merged /usr: the package may list either spelling.
+            candidates[soname] = [path, "/usr" + path, path.removeprefix("/usr")]
+    owners = {}
+    paths = sorted({c for cs in candidates.values() for c in cs})
+    out = subprocess.run(["dpkg", "-S"] + paths, capture_output=True, text=True).stdout if paths else ""
+    for line in out.splitlines():
+        pkgs, _, path = line.partition(": ")
+        owners[path] = pkgs.split(",")[0].split(":")[0].strip()
+    return {s: next((owners[c] for c in candidates.get(s, []) if c in owners), None) for s in sonames}
 
 
 def check_runtime_libraries(p, runtime_packages, targets):
-    seen = {}
+    sonames = set()
     for t in targets:
         exe = os.path.join(BIN, t)
         if not p.check(os.path.exists(exe), f"{exe} is not built"):
             continue
         dyn = subprocess.run(["readelf", "-d", exe], capture_output=True, text=True, check=True).stdout
-        for soname in re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", dyn):
-            seen.setdefault(soname, package_of(soname))
+        sonames.update(re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", dyn))
+    seen = packages_of(sorted(sonames))
     for soname, pkg in sorted(seen.items()):
         p.check(pkg is not None, f"{soname}: no Debian package owns it")
         if pkg:
