@@ -47,6 +47,9 @@ def host_ips(svc):
 
 
 def main():
+    import shutil
+    if not shutil.which(COMPOSE, path=os.environ.get("PATH")):
+        sys.exit(f"{COMPOSE} is missing: run ./fleet install (Debian's docker-compose)")
     p = common.Problems()
     gen = common.generator()
     agents = gen.load_agents()
