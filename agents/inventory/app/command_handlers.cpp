@@ -42,6 +42,7 @@ void CommandHandlers::reserve(commerce::store::MessageContext& ctx) {
   if (!decision.reserved) {
     ctx.emit(topic, command.order_id, messages::kStockReservationFailed,
              messages::stock_reservation_failed(command.order_id, decision.shortages));
+    metrics_.out_of_stock(decision.shortages.size());
     return;
   }
   stock_.set_status(tx, merchant, command.order_id, ReservationStatus::reserved);
@@ -52,6 +53,7 @@ void CommandHandlers::reserve(commerce::store::MessageContext& ctx) {
   ctx.emit(topic, command.order_id, messages::kStockReserved,
            messages::stock_reserved(command.order_id, decision.allocations));
   emit_level_changes(ctx, decision.changes);
+  metrics_.reserved();
 }
 
 void CommandHandlers::release(commerce::store::MessageContext& ctx) {

@@ -76,14 +76,17 @@ class Producer {
 };
 
 struct ConsumerOptions {
-  std::string group;                 // consumer group = agent name
+  std::string group;  // consumer group = agent name
   std::vector<std::string> topics;
-  std::string dead_letter_topic;     // commerce.<agent>.dlq
-  std::size_t max_batch = 256;       // messages handed to one handler call
+  std::string dead_letter_topic;            // commerce.<agent>.dlq
+  std::size_t max_batch = 256;              // messages handed to one handler call
   std::chrono::milliseconds batch_wait{5};  // how long to gather a batch once one message is in
   std::chrono::milliseconds backoff_initial{100};
   std::chrono::milliseconds backoff_max{5000};
   metrics::Registry* metrics = nullptr;  // messages handled/failed/retried/dead-lettered, lag
+  // The message types the handler knows (the `type` header): the bounded values of the type
+  // label; messages of any other type count as "other".
+  std::vector<std::string> message_types;
 };
 
 // Handles a batch of messages from one partition or more, in offset order per partition.
