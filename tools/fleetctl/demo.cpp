@@ -79,7 +79,12 @@ std::string fixed(double v, int digits = 1) {
 
 int run_demo(const Flags& flags) {
   const auto orders = static_cast<std::size_t>(flag_int(flags, "orders", 300));
-  LocalStack stack({data_dir(flags), false, true});
+  // --ports free: every agent and PostgreSQL on a free port (tests beside a running fleet);
+  // the bound ports are in <data>/logs/<instance>.ready.
+  const auto ports = flags.count("ports") != 0 ? flags.at("ports") : std::string("fixed");
+  if (ports != "fixed" && ports != "free")
+    throw std::invalid_argument("--ports: expected fixed or free, got '" + ports + "'");
+  LocalStack stack({data_dir(flags), false, ports == "fixed"});
   stack.start();
 
   commerce::http::Client client({std::chrono::seconds(15), 32});
