@@ -265,6 +265,7 @@ Agent::Agent(std::string name, config::Config config) : impl_(std::make_unique<I
       .set(static_cast<double>(std::time(nullptr)));
   i.pool = std::make_unique<store::ConnectionPool>(i.settings.database_url, i.settings.pool_size,
                                                    &i.metrics);
+  detail::collect_outbox_backlog(i.metrics, *i.pool);
   i.producer = std::make_unique<bus::Producer>(bus::BusConfig{i.settings.brokers, i.name, {}});
   i.schemas =
       std::make_unique<bus::SchemaRegistry>(bus::SchemaRegistry::load(i.settings.schemas_dir));
