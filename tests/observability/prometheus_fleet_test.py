@@ -5,7 +5,9 @@ not scrape every agent, if the demo fails, or if any query is invalid or returns
 
 The fleet runs on free ports (`fleetctl demo --ports free`); the test learns each agent's admin
 port from the READY_FILEs in <data>/logs and hands them to Prometheus through file-based
-discovery. Everything listens on 127.0.0.1 and is stopped here.
+discovery. The demo holds the fleet after its scenario (`--hold-file`) until Prometheus has
+scraped every agent twice more; the queries are evaluated then, and the hold file lets the demo
+stop its fleet. Everything listens on 127.0.0.1 and is stopped here.
 
 usage: prometheus_fleet_test.py <source dir> <build dir>
 """
@@ -107,8 +109,10 @@ def main():
     build = pathlib.Path(sys.argv[2]).resolve()
     agents = [a["name"] for a in json.loads((source / "deploy/agents.json").read_text())["agents"]]
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="prometheus_fleet_"))
+    tmp.chmod(0o755)  # as root, the embedded PostgreSQL runs as postgres and must reach its data
     data = tmp / "fleet"
     targets = tmp / "targets.json"
+    hold = tmp / "release-the-fleet"
     targets.write_text("[]")
     port = free_port()
     (tmp / "prometheus.yml").write_text(f"""
@@ -145,30 +149,35 @@ scrape_configs:
                if k not in ("DATABASE_URL", "KAFKA_BROKERS", "PG_PORT")}
         demo = subprocess.Popen(
             [str(build / "bin/fleetctl"), "demo", "--data", str(data), "--ports", "free",
-             "--orders", str(ORDERS)],
+             "--orders", str(ORDERS), "--hold-file", str(hold)],
             stdout=demo_out, stderr=demo_err, env=env, start_new_session=True)
 
-        # While the demo runs: keep the targets current and remember the last moment Prometheus
-        # saw every agent up. The queries are evaluated at that moment, before the fleet stopped.
-        first_all_up = last_all_up = None
+        # While the demo runs: keep the targets current; once its scenario is over (it says it
+        # holds the fleet), wait until every agent has been scraped twice more.
+        first_all_up = held_at = last_all_up = None
         deadline = time.monotonic() + DEADLINE_S
-        while demo.poll() is None and time.monotonic() < deadline:
+        while last_all_up is None:
+            if demo.poll() is not None:
+                raise RuntimeError(f"fleetctl demo exited ({demo.returncode}) before holding")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"no finished demo seen by Prometheus within {DEADLINE_S} s")
             write_targets(targets, data / "logs")
             r = prom.get("/api/v1/query", query='count(up{job="commerce"} == 1)')
             result = r.get("data", {}).get("result", [])
-            if result and int(float(result[0]["value"][1])) == len(agents):
-                last_all_up = float(result[0]["value"][0])
-                first_all_up = first_all_up or last_all_up
+            all_up = bool(result) and int(float(result[0]["value"][1])) == len(agents)
+            if all_up and first_all_up is None:
+                first_all_up = float(result[0]["value"][0])
+            if held_at is None and "holding the fleet" in (tmp / "demo.err").read_text():
+                held_at = time.time()
+            if all_up and held_at is not None:
+                r = prom.get("/api/v1/query", query='min(timestamp(up{job="commerce"}))')
+                oldest_scrape = float(r["data"]["result"][0]["value"][1])
+                if oldest_scrape > held_at + 2:
+                    last_all_up = float(r["data"]["result"][0]["value"][0])
+                    break
             time.sleep(0.5)
-        if demo.poll() is None:
-            stop(demo, signal.SIGINT)
-            raise RuntimeError(f"the demo did not finish within {DEADLINE_S} s")
-        if demo.returncode != 0:
-            problems.append(f"fleetctl demo exited {demo.returncode}")
-        if last_all_up is None:
-            raise RuntimeError("Prometheus never scraped every agent up at once")
-        up_for = last_all_up - first_all_up
-        print(f"every agent up in Prometheus for {up_for:.1f} s; evaluating at {last_all_up}")
+        print(f"every agent up in Prometheus for {last_all_up - first_all_up:.1f} s; "
+              f"evaluating at {last_all_up}")
 
         # The agents Prometheus saw are exactly the fleet's.
         r = prom.get("/api/v1/query", query='up{job="commerce"} == 1', time=last_all_up)
@@ -204,8 +213,10 @@ scrape_configs:
             if rule.get("health") != "ok":
                 problems.append(f"rule {rule['name']}: {rule.get('health')} {rule.get('lastError')}")
 
-        # The demo's own verdict: every order ended, nothing twice.
-        demo_out.flush()
+        # Let the demo stop its fleet; its own verdict: every order ended, nothing twice.
+        hold.touch()
+        if demo.wait(timeout=120) != 0:
+            problems.append(f"fleetctl demo exited {demo.returncode}")
         lines = [l for l in (tmp / "demo.out").read_text().splitlines() if l.strip()]
         verdict = json.loads(lines[-1]) if lines else {}
         if verdict.get("placed") != ORDERS or verdict.get("stuck") != 0:
@@ -216,9 +227,23 @@ scrape_configs:
         placed = r["data"]["result"][0]["value"][1] if r["data"]["result"] else None
         if placed is None or int(float(placed)) != ORDERS:
             problems.append(f"orders_placed_total is {placed}, the demo placed {ORDERS}")
+        # Counted in the handlers' transactions: a retried batch may count twice, never less.
+        for metric, key in (("orders_confirmed_total", "confirmed"),
+                            ("orders_cancelled_total", "cancelled")):
+            r = prom.get("/api/v1/query", query=f'sum({metric}{{job="commerce"}})',
+                         time=last_all_up)
+            value = int(float(r["data"]["result"][0]["value"][1])) if r["data"]["result"] else -1
+            if value < verdict.get(key, 0) or (key == "confirmed" and value == 0):
+                problems.append(f"{metric} is {value}, the demo's tables say {verdict.get(key)}")
     except Exception as e:  # reported with the logs' whereabouts
         problems.append(f"{type(e).__name__}: {e}")
     finally:
+        hold.touch()
+        try:
+            if demo is not None:
+                demo.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            pass
         stop(demo, signal.SIGINT, timeout=60)
         stop(prometheus)
         for f in (prom_log, demo_out, demo_err):

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <mutex>
@@ -153,6 +154,16 @@ int run_demo(const Flags& flags) {
     scarce_left = gateway.stock(merchant.api_key, kScarceSku).at("available").get<std::int64_t>();
   } catch (const std::exception& e) {
     note(std::string("could not read the scarce SKU's stock: ") + e.what());
+  }
+
+  // --hold-file PATH: keep the fleet up after the scenario until PATH exists (at most 120 s), so
+  // an observer (the Prometheus test) can look at the finished state before it goes away.
+  if (auto hold = flags.find("hold-file"); hold != flags.end()) {
+    note("holding the fleet until " + hold->second + " exists");
+    if (!commerce::stack::wait_until([&] { return std::filesystem::exists(hold->second); }, 120s,
+                                     100ms)) {
+      note("the hold file did not appear within 120 s");
+    }
   }
 
   note("stopping the fleet");
