@@ -10,7 +10,8 @@ int main() {
   return commerce::runtime::guarded_main("inventory", [] {
     commerce::runtime::Agent agent("inventory", commerce::config::Config::load());
     inventory::StockRepository stock;
-    inventory::CommandHandlers handlers(stock);
+    inventory::InventoryMetrics metrics(agent.metrics());
+    inventory::CommandHandlers handlers(stock, metrics);
     agent.dispatcher().on(inventory::messages::kReserveStock,
                           [&](commerce::store::MessageContext& ctx) { handlers.reserve(ctx); });
     agent.dispatcher().on(inventory::messages::kReleaseStock,

@@ -17,7 +17,8 @@ int main() {
     order::ProductDirectory products(agent.http_client(),
                                      agent.config().get("AGENT_URL_PRODUCT", ""));
 
-    order::CommandHandlers commands(orders);
+    order::OrderMetrics metrics(agent.metrics());
+    order::CommandHandlers commands(orders, metrics);
     order::CatalogueFeed catalogue(prices);
     order::TimelineFeed timeline(orders);
     auto& dispatcher = agent.dispatcher();
@@ -34,7 +35,7 @@ int main() {
     agent.subscribe({topics::commands("order"), topics::events("product"),
                      topics::events("inventory"), topics::events("payment")});
 
-    order::HttpRoutes routes(agent.db(), orders, prices, products);
+    order::HttpRoutes routes(agent.db(), orders, prices, products, metrics);
     routes.register_on(agent.api());
     return agent.run();
   });

@@ -12,7 +12,8 @@ int main() {
     commerce::runtime::Agent agent("payment", commerce::config::Config::load());
     auto provider = payment::make_provider(agent.config());
     payment::AuthorizationRepository authorizations;
-    payment::CommandHandlers handlers(authorizations, *provider);
+    payment::PaymentMetrics metrics(agent.metrics());
+    payment::CommandHandlers handlers(authorizations, *provider, metrics);
     agent.dispatcher().on(payment::messages::kAuthorizePayment,
                           [&](commerce::store::MessageContext& ctx) { handlers.authorize(ctx); });
     agent.dispatcher().on(

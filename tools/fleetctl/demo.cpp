@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <mutex>
@@ -79,7 +80,12 @@ std::string fixed(double v, int digits = 1) {
 
 int run_demo(const Flags& flags) {
   const auto orders = static_cast<std::size_t>(flag_int(flags, "orders", 300));
-  LocalStack stack({data_dir(flags), false, true});
+  // --ports free: every agent and PostgreSQL on a free port (tests beside a running fleet);
+  // the bound ports are in <data>/logs/<instance>.ready.
+  const auto ports = flags.count("ports") != 0 ? flags.at("ports") : std::string("fixed");
+  if (ports != "fixed" && ports != "free")
+    throw std::invalid_argument("--ports: expected fixed or free, got '" + ports + "'");
+  LocalStack stack({data_dir(flags), false, ports == "fixed"});
   stack.start();
 
   commerce::http::Client client({std::chrono::seconds(15), 32});
@@ -148,6 +154,16 @@ int run_demo(const Flags& flags) {
     scarce_left = gateway.stock(merchant.api_key, kScarceSku).at("available").get<std::int64_t>();
   } catch (const std::exception& e) {
     note(std::string("could not read the scarce SKU's stock: ") + e.what());
+  }
+
+  // --hold-file PATH: keep the fleet up after the scenario until PATH exists (at most 120 s), so
+  // an observer (the Prometheus test) can look at the finished state before it goes away.
+  if (auto hold = flags.find("hold-file"); hold != flags.end()) {
+    note("holding the fleet until " + hold->second + " exists");
+    if (!commerce::stack::wait_until([&] { return std::filesystem::exists(hold->second); }, 120s,
+                                     100ms)) {
+      note("the hold file did not appear within 120 s");
+    }
   }
 
   note("stopping the fleet");

@@ -35,10 +35,11 @@ void LocalStack::start() {
     EmbeddedPostgres::Options pg;
     if (!options_.temporary) pg.data_dir = options_.data_dir + "/pg";
     const char* port = std::getenv("PG_PORT");
-    // A throwaway cluster takes any free port, so it can run beside `fleetctl up`.
-    pg.port = static_cast<std::uint16_t>(port && *port        ? std::atoi(port)
-                                         : options_.temporary ? 0
-                                                              : 55432);
+    // A throwaway cluster (or a fleet on free ports) takes any free port, so it can run beside
+    // `fleetctl up`.
+    pg.port = static_cast<std::uint16_t>(port && *port ? std::atoi(port)
+                                         : options_.temporary || !options_.fixed_ports ? 0
+                                                                                       : 55432);
     pg.durable = true;
     postgres_ = std::make_unique<EmbeddedPostgres>(pg);
     note("starting PostgreSQL on 127.0.0.1:" + std::to_string(pg.port) +

@@ -32,7 +32,8 @@ namespace {
 void usage() {
   std::cerr << "usage: fleetctl <command> [flags]\n"
                "  up     [--data DIR]                      run the fleet until Ctrl-C\n"
-               "  demo   [--data DIR] [--orders N]         the demo scenario (default 300 orders)\n"
+               "  demo   [--data DIR] [--orders N] [--ports fixed|free] [--hold-file PATH]\n"
+               "                                           the demo scenario (default 300 orders)\n"
                "  bench  [--rate R] [--seconds S] [--warmup W]  open-loop load (300/s, 30 s, 5 s)\n"
                "  status                                   which agents of `up` answer /readyz\n"
                "Environment: DATABASE_URL and KAFKA_BROKERS use an existing PostgreSQL and Kafka;\n"

@@ -42,12 +42,14 @@ void CommandHandlers::reserve(commerce::store::MessageContext& ctx) {
   if (!decision.reserved) {
     ctx.emit(topic, command.order_id, messages::kStockReservationFailed,
              messages::stock_reservation_failed(command.order_id, decision.shortages));
+    metrics_.out_of_stock(decision.shortages.size());
     return;
   }
   stock_.commit_reservation(tx, merchant, command.order_id, decision.allocations, decision.changes);
   ctx.emit(topic, command.order_id, messages::kStockReserved,
            messages::stock_reserved(command.order_id, decision.allocations));
   emit_level_changes(ctx, decision.changes);
+  metrics_.reserved();
 }
 
 void CommandHandlers::release(commerce::store::MessageContext& ctx) {

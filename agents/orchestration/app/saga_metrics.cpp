@@ -18,7 +18,26 @@ SagaMetrics::SagaMetrics(commerce::metrics::Registry& registry)
       in_state_(registry.gauge("sagas_in_state", "Sagas per state", {"type", "state"})),
       compensations_(registry.counter("saga_compensations_total",
                                       "Sagas that started compensating, by reason",
-                                      {"type", "reason"})) {}
+                                      {"type", "reason"})),
+      past_deadline_(registry.gauge("sagas_past_deadline",
+                                    "Running sagas whose step deadline has passed", {"type"})),
+      oldest_past_deadline_(registry.gauge(
+          "saga_oldest_past_deadline_seconds",
+          "How long ago the most overdue running saga's step deadline passed (0 when none)",
+          {"type"})) {
+  // Every bounded series exists from the start, so alerts and dashboards see zeros, not gaps.
+  started_.with({kPlaceOrderSaga});
+  duration_.with({kPlaceOrderSaga});
+  for (auto state : kAllStates) {
+    if (is_terminal(state)) finished_.with({kPlaceOrderSaga, to_string(state)});
+  }
+  for (const char* reason :
+       {"out_of_stock", "payment_declined", "timeout", "order_cancelled", "other"}) {
+    compensations_.with({kPlaceOrderSaga, reason});
+  }
+  past_deadline_.with({kPlaceOrderSaga});
+  oldest_past_deadline_.with({kPlaceOrderSaga});
+}
 
 void SagaMetrics::started(const std::string& type) { started_.with({type}).inc(); }
 
@@ -36,7 +55,22 @@ void SagaMetrics::count_states_on_collect(commerce::store::ConnectionPool& db,
   registry_.on_collect([this, &db, &sagas] {
     try {
       std::map<std::string, std::int64_t> counts;
-      db.read([&](pqxx::work& tx) { counts = sagas.count_by_state(tx, kPlaceOrderSaga); });
+      double overdue = 0, oldest_overdue_s = 0;
+      db.read([&](pqxx::work& tx) {
+        counts = sagas.count_by_state(tx, kPlaceOrderSaga);
+        // Served by the partial index on running sagas' deadlines; normally empty, because the
+        // timeout worker acts on a due saga within a scan interval.
+        const auto row = commerce::store::exec1(
+            tx,
+            "SELECT count(*)::float8, "
+            "coalesce(extract(epoch FROM now() - min(deadline)), 0)::float8 FROM sagas "
+            "WHERE type = $1 AND state NOT IN ('completed', 'compensated') AND deadline < now()",
+            std::string(kPlaceOrderSaga));
+        overdue = row[0].as<double>();
+        oldest_overdue_s = row[1].as<double>();
+      });
+      past_deadline_.with({kPlaceOrderSaga}).set(overdue);
+      oldest_past_deadline_.with({kPlaceOrderSaga}).set(oldest_overdue_s);
       for (auto state : kAllStates) {
         auto it = counts.find(to_string(state));
         in_state_.with({kPlaceOrderSaga, to_string(state)})

@@ -28,7 +28,8 @@ class SagaMetrics {
   // What a decision did: compensation started, saga finished (with its duration).
   void observe(const std::string& type, const SagaDecision& decision, TimePoint started_at,
                TimePoint now);
-  // sagas_in_state{type,state} refreshed from the database on every scrape.
+  // sagas_in_state{type,state}, sagas_past_deadline{type} and
+  // saga_oldest_past_deadline_seconds{type}, refreshed from the database on every scrape.
   void count_states_on_collect(commerce::store::ConnectionPool& db, SagaRepository& sagas);
 
  private:
@@ -38,6 +39,8 @@ class SagaMetrics {
   commerce::metrics::Family<commerce::metrics::Histogram>& duration_;
   commerce::metrics::Family<commerce::metrics::Gauge>& in_state_;
   commerce::metrics::Family<commerce::metrics::Counter>& compensations_;
+  commerce::metrics::Family<commerce::metrics::Gauge>& past_deadline_;
+  commerce::metrics::Family<commerce::metrics::Gauge>& oldest_past_deadline_;
 };
 
 }  // namespace orchestration

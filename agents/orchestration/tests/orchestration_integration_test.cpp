@@ -315,6 +315,13 @@ TEST(OrchestrationAgent, StuckSagasAreListed) {
       20s))
       << agent.get("/sagas?stuck=true&state=reserving").body << "\n"
       << agent.get("/sagas?order_id=" + o.id).body;
+  // The metrics the SagaStuckPastTimeout alert watches see it too (counted at each scrape).
+  const auto text = agent.metrics();
+  EXPECT_NE(text.find("sagas_past_deadline{type=\"place_order\"} "), std::string::npos) << text;
+  EXPECT_EQ(text.find("sagas_past_deadline{type=\"place_order\"} 0\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("saga_oldest_past_deadline_seconds{type=\"place_order\"} 0\n"),
+            std::string::npos)
+      << text;
   EXPECT_EQ(agent.get("/sagas?state=nope").status, 422);
   EXPECT_EQ(agent.get("/sagas/0190d9b2-6a4e-7cc1-9f00-000000000001").status, 404);
   commerce::http::Client anonymous;

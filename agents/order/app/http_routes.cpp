@@ -73,8 +73,9 @@ nlohmann::json order_json(const OrderRecord& o, bool with_details) {
 }
 
 HttpRoutes::HttpRoutes(commerce::store::ConnectionPool& db, OrderRepository& orders,
-                       PriceCatalogueRepository& prices, ProductDirectory& products)
-    : db_(db), orders_(orders), prices_(prices), products_(products) {}
+                       PriceCatalogueRepository& prices, ProductDirectory& products,
+                       OrderMetrics& metrics)
+    : db_(db), orders_(orders), prices_(prices), products_(products), metrics_(metrics) {}
 
 void HttpRoutes::register_on(commerce::http::Router& router) {
   router.add("POST", "/v1/orders", [this](const Request& r) { return place_order(r); });
@@ -154,6 +155,7 @@ Response HttpRoutes::place_order(const Request& request) {
          {{"code", rejected->code}, {"message", rejected->message}, {"field", rejected->field}}}};
     return Response::json(422, error);
   }
+  metrics_.placed();  // after the commit: an order counts once it exists
   commerce::log::info("order placed", {{"order_id", order_id}, {"merchant_id", merchant_id}});
   return Response::json(201, order_json(*placed, true));
 }

@@ -2,6 +2,7 @@
 // The order agent's /v1 API (behind the api-gateway, which sets X-Merchant-Id).
 #include <string>
 
+#include "app/order_metrics.hpp"
 #include "app/order_repository.hpp"
 #include "app/price_catalogue.hpp"
 
@@ -19,7 +20,7 @@ namespace order {
 class HttpRoutes {
  public:
   HttpRoutes(commerce::store::ConnectionPool& db, OrderRepository& orders,
-             PriceCatalogueRepository& prices, ProductDirectory& products);
+             PriceCatalogueRepository& prices, ProductDirectory& products, OrderMetrics& metrics);
   void register_on(commerce::http::Router& router);
 
   commerce::http::Response place_order(const commerce::http::Request& request);
@@ -31,6 +32,7 @@ class HttpRoutes {
   OrderRepository& orders_;
   PriceCatalogueRepository& prices_;
   ProductDirectory& products_;
+  OrderMetrics& metrics_;
 };
 
 // JSON views of an order (exposed for tests).

@@ -15,7 +15,7 @@ namespace {
 
 // Applies a command through the domain's state machine. An unknown order is impossible input
 // (orders exist before any saga asks about them), so it goes to the dead-letter topic.
-void apply(commerce::store::MessageContext& ctx, OrderRepository& orders,
+void apply(commerce::store::MessageContext& ctx, OrderRepository& orders, OrderMetrics& metrics,
            const OrderCommand& command) {
   const auto& message = ctx.message();
   const auto order_id = message.payload.at("order_id").get<std::string>();
@@ -43,6 +43,7 @@ void apply(commerce::store::MessageContext& ctx, OrderRepository& orders,
                         nlohmann::json::object());
     ctx.emit(topic, order_id, "order.OrderConfirmed",
              order_confirmed_payload(order_id, order->customer_email, order->total));
+    metrics.confirmed(order->total);
   } else {
     const auto& reason = std::get<CancelOrder>(command).reason;
     orders.mark_cancelled(ctx.tx(), order_id, reason);
@@ -50,6 +51,7 @@ void apply(commerce::store::MessageContext& ctx, OrderRepository& orders,
                         {{"reason", reason}});
     ctx.emit(topic, order_id, "order.OrderCancelled",
              order_cancelled_payload(order_id, order->customer_email, reason));
+    metrics.cancelled(reason);
   }
   commerce::log::info(decision.note, {{"order_id", order_id}});
 }
@@ -57,11 +59,11 @@ void apply(commerce::store::MessageContext& ctx, OrderRepository& orders,
 }  // namespace
 
 void CommandHandlers::confirm(commerce::store::MessageContext& ctx) {
-  apply(ctx, orders_, ConfirmOrder{});
+  apply(ctx, orders_, metrics_, ConfirmOrder{});
 }
 
 void CommandHandlers::cancel(commerce::store::MessageContext& ctx) {
-  apply(ctx, orders_, CancelOrder{ctx.message().payload.at("reason").get<std::string>()});
+  apply(ctx, orders_, metrics_, CancelOrder{ctx.message().payload.at("reason").get<std::string>()});
 }
 
 void CatalogueFeed::on_product(commerce::store::MessageContext& ctx) {

@@ -2,6 +2,7 @@
 // Thin message handlers: commands from orchestration, product events feeding the price
 // catalogue, inventory and payment events feeding the timeline. They run inside the
 // dispatcher's batch transaction.
+#include "app/order_metrics.hpp"
 #include "app/order_repository.hpp"
 #include "app/price_catalogue.hpp"
 
@@ -13,12 +14,14 @@ namespace order {
 
 class CommandHandlers {
  public:
-  explicit CommandHandlers(OrderRepository& orders) : orders_(orders) {}
+  CommandHandlers(OrderRepository& orders, OrderMetrics& metrics)
+      : orders_(orders), metrics_(metrics) {}
   void confirm(commerce::store::MessageContext& ctx);  // order.ConfirmOrder
   void cancel(commerce::store::MessageContext& ctx);   // order.CancelOrder
 
  private:
   OrderRepository& orders_;
+  OrderMetrics& metrics_;
 };
 
 class CatalogueFeed {

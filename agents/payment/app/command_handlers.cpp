@@ -20,6 +20,7 @@ void CommandHandlers::authorize(commerce::store::MessageContext& ctx) {
       authorizations_.mark_late_authorize_refused(tx, merchant, command.order_id);
       ctx.emit(topic, command.order_id, messages::kPaymentDeclined,
                messages::payment_declined(command.order_id, "voided", "voided"));
+      metrics_.declined("voided");
       return;
     case AuthorizeAction::call_provider:
       break;
@@ -33,6 +34,7 @@ void CommandHandlers::authorize(commerce::store::MessageContext& ctx) {
     ctx.emit(
         topic, command.order_id, messages::kPaymentAuthorized,
         messages::payment_authorized(command.order_id, result.authorization_id, command.amount));
+    metrics_.authorized(command.amount);
     return;
   }
   // An adapter answering a reason outside our vocabulary is still a decline, of a bad card.
@@ -43,6 +45,7 @@ void CommandHandlers::authorize(commerce::store::MessageContext& ctx) {
                                   provider_.name());
   ctx.emit(topic, command.order_id, messages::kPaymentDeclined,
            messages::payment_declined(command.order_id, reason, code));
+  metrics_.declined(reason);
 }
 
 void CommandHandlers::void_payment(commerce::store::MessageContext& ctx) {

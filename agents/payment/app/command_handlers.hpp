@@ -3,6 +3,7 @@
 // called inside that transaction (the sandbox is local and fast; a remote provider gets
 // order_id as its idempotency key, so a rolled-back and retried call cannot charge twice).
 #include "app/authorization_repository.hpp"
+#include "app/payment_metrics.hpp"
 #include "domain/payment_provider.hpp"
 
 namespace commerce::store {
@@ -13,8 +14,9 @@ namespace payment {
 
 class CommandHandlers {
  public:
-  CommandHandlers(const AuthorizationRepository& authorizations, PaymentProvider& provider)
-      : authorizations_(authorizations), provider_(provider) {}
+  CommandHandlers(const AuthorizationRepository& authorizations, PaymentProvider& provider,
+                  PaymentMetrics& metrics)
+      : authorizations_(authorizations), provider_(provider), metrics_(metrics) {}
 
   void authorize(commerce::store::MessageContext& ctx);
   void void_payment(commerce::store::MessageContext& ctx);
@@ -22,6 +24,7 @@ class CommandHandlers {
  private:
   const AuthorizationRepository& authorizations_;
   PaymentProvider& provider_;
+  PaymentMetrics& metrics_;
 };
 
 }  // namespace payment

@@ -12,7 +12,7 @@
 
 #include "commerce/bus/kafka.hpp"
 #include "commerce/log/log.hpp"
-#include "commerce/metrics/registry.hpp"
+#include "consumer_metrics.hpp"
 #include "rdkafka_util.hpp"
 
 namespace commerce::bus {
@@ -56,11 +56,7 @@ struct Consumer::Impl {
   std::map<TopicPartition, std::int64_t> handled;  // next offset to commit, per partition
   std::deque<Message> stash;  // polled while the batch in hand was being retried
 
-  metrics::Family<metrics::Counter>* consumed = nullptr;
-  metrics::Family<metrics::Counter>* retried = nullptr;
-  metrics::Family<metrics::Counter>* dead_lettered = nullptr;
-  metrics::Family<metrics::Histogram>* batch_duration = nullptr;
-  metrics::Family<metrics::Gauge>* lag = nullptr;
+  std::unique_ptr<detail::ConsumerMetrics> metrics;  // null without options.metrics
 
   Impl(const BusConfig& c, ConsumerOptions o, BatchHandler h, Producer& dlq)
       : config(c), options(std::move(o)), handler(std::move(h)), dead_letters(dlq) {}
@@ -100,7 +96,7 @@ struct Consumer::Impl {
         const TopicPartition tp{partitions->elems[i].topic, partitions->elems[i].partition};
         assigned.erase(tp);
         handled.erase(tp);
-        if (lag != nullptr) lag->with({tp.first, std::to_string(tp.second)}).set(0);
+        if (metrics) metrics->lag(tp.first, tp.second, 0);
       }
       log::info("kafka partitions revoked",
                 {{"group", options.group}, {"count", std::to_string(partitions->cnt)}});
@@ -170,19 +166,8 @@ struct Consumer::Impl {
     rd_kafka_poll_set_consumer(rk);
 
     if (options.metrics != nullptr) {
-      auto& m = *options.metrics;
-      consumed =
-          &m.counter("bus_messages_consumed_total", "Messages handled successfully.", {"topic"});
-      retried =
-          &m.counter("bus_messages_retried_total",
-                     "Messages handed to the handler again after a transient failure.", {"topic"});
-      dead_lettered =
-          &m.counter("bus_messages_dead_lettered_total",
-                     "Messages that could never be handled, sent to the DLQ.", {"topic"});
-      batch_duration =
-          &m.histogram("bus_batch_duration_seconds", "Time the handler took for one batch.");
-      lag = &m.gauge("bus_consumer_lag", "High watermark minus the consumer position.",
-                     {"topic", "partition"});
+      metrics = std::make_unique<detail::ConsumerMetrics>(*options.metrics, options.topics,
+                                                          options.message_types);
     }
   }
 
@@ -276,16 +261,16 @@ struct Consumer::Impl {
       *error = describe(std::current_exception());
       outcome = Outcome::permanent;
     }
-    if (batch_duration != nullptr) {
-      batch_duration->with().observe(
-          std::chrono::duration<double>(Clock::now() - started_at).count());
+    if (metrics) {
+      metrics->batch_took(std::chrono::duration<double>(Clock::now() - started_at).count());
     }
     return outcome;
   }
 
-  void count(metrics::Family<metrics::Counter>* family, std::span<const Message> messages) {
-    if (family == nullptr) return;
-    for (const auto& m : messages) family->with({m.topic}).inc();
+  // Metrics calls that do nothing without a registry.
+  template <class F>
+  void count(F f) {
+    if (metrics) f(*metrics);
   }
 
   // Drops messages whose partition was revoked while we held them: the new owner redelivers.
@@ -325,6 +310,7 @@ struct Consumer::Impl {
       if (auto m = poll_one(std::clamp(left, std::chrono::milliseconds(0), kPollSlice))) {
         stash.push_back(std::move(*m));
       }
+      refresh_lag();  // a consumer stuck on a failing batch shows its lag growing
     }
     return !stop_requested.load();
   }
@@ -371,7 +357,7 @@ struct Consumer::Impl {
     }  // joins the helpers
     for (std::size_t i = 0; i < lanes.size(); ++i) {
       if (attempts[i].outcome != Outcome::handled) continue;
-      count(consumed, lanes[i]);
+      count([&](auto& m) { m.consumed(lanes[i]); });
       mark_handled(lanes[i]);
     }
     for (std::size_t i = 0; i < lanes.size(); ++i) {
@@ -400,7 +386,7 @@ struct Consumer::Impl {
       }
       switch (outcome) {
         case Outcome::handled:
-          count(consumed, batch);
+          count([&](auto& m) { m.consumed(batch); });
           mark_handled(batch);
           commit_handled(nullptr, /*async=*/true);
           return;
@@ -410,10 +396,11 @@ struct Consumer::Impl {
                      {"messages", std::to_string(batch.size())},
                      {"backoff_ms", std::to_string(backoff.count())},
                      {"error", error}});
+          count([&](auto& m) { m.failed(batch, /*transient=*/true); });
           pause.engage();
           // A stop during retries leaves the batch uncommitted: it is redelivered later.
           if (!back_off(backoff)) return;
-          count(retried, batch);
+          count([&](auto& m) { m.retried(batch); });
           backoff = next_backoff(backoff);
           continue;
         case Outcome::permanent:
@@ -436,20 +423,22 @@ struct Consumer::Impl {
         if (assigned.count({message.topic, message.partition}) == 0) break;  // revoked
         std::string error;
         const Outcome outcome = call(std::span<const Message>(&message, 1), &error);
+        const std::span<const Message> one(&message, 1);
         if (outcome == Outcome::handled) {
-          count(consumed, std::span<const Message>(&message, 1));
+          count([&](auto& m) { m.consumed(one); });
           mark_handled(std::span<const Message>(&message, 1));
           break;
         }
+        count([&](auto& m) { m.failed(one, outcome == Outcome::transient); });
         if (outcome == Outcome::permanent && dead_letter(message, error)) {
-          count(dead_lettered, std::span<const Message>(&message, 1));
+          count([&](auto& m) { m.dead_lettered(message); });
           mark_handled(std::span<const Message>(&message, 1));
           break;
         }
         // Transient failure, or the dead-letter copy could not be written: never skip.
         pause.engage();
         if (!back_off(backoff)) return;
-        count(retried, std::span<const Message>(&message, 1));
+        count([&](auto& m) { m.retried(one); });
         backoff = next_backoff(backoff);
       }
     }
@@ -510,7 +499,7 @@ struct Consumer::Impl {
   }
 
   void refresh_lag() {
-    if (lag == nullptr) return;
+    if (!metrics) return;
     rd_kafka_topic_partition_list_t* raw = nullptr;
     if (rd_kafka_assignment(rk, &raw) != RD_KAFKA_RESP_ERR_NO_ERROR) return;
     detail::PartitionListPtr current(raw);
@@ -525,8 +514,7 @@ struct Consumer::Impl {
         continue;
       }
       const std::int64_t position = p.offset >= 0 ? p.offset : low;
-      lag->with({p.topic, std::to_string(p.partition)})
-          .set(static_cast<double>(std::max<std::int64_t>(0, high - position)));
+      metrics->lag(p.topic, p.partition, std::max<std::int64_t>(0, high - position));
     }
   }
 

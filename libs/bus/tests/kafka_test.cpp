@@ -212,7 +212,8 @@ TEST_F(KafkaTest, RoundTripKeepsOrderPerKey) {
             200);
   EXPECT_GE(registry.histogram("bus_batch_duration_seconds", "").with().snapshot().count, 1u);
   const std::string text = registry.render();
-  EXPECT_NE(text.find("bus_consumer_lag{topic=\"" + topic_ + "\""), std::string::npos) << text;
+  EXPECT_NE(text.find("bus_consumer_lag_messages{topic=\"" + topic_ + "\""), std::string::npos)
+      << text;
 }
 
 TEST_F(KafkaTest, HandledMessagesAreCommittedAndNotRedeliveredToTheGroup) {
@@ -265,7 +266,12 @@ TEST_F(KafkaTest, TransientFailureIsRetriedWithoutSkippingAnything) {
   for (int i = 0; i < 10; ++i) expected.insert(std::to_string(i));
   EXPECT_EQ(seen.values(), expected) << "each handled exactly once, none skipped";
   EXPECT_GE(calls.load(), 3);
-  EXPECT_GE(registry.counter("bus_messages_retried_total", "", {"topic"}).with({topic_}).value(),
+  // The test's messages carry no `type` header: they count as "other".
+  EXPECT_GE(registry.counter("bus_messages_retried_total", "", {"type"}).with({"other"}).value(),
+            2);
+  EXPECT_GE(registry.counter("bus_messages_failed_total", "", {"type", "kind"})
+                .with({"other", "transient"})
+                .value(),
             2);
   EXPECT_THAT(read_dead_letters(0), IsEmpty());
 }
@@ -317,8 +323,12 @@ TEST_F(KafkaTest, PoisonMessageIsDeadLetteredAndThePartitionKeepsFlowing) {
                                       "7", "8", "9", "after-1", "after-2"};
   EXPECT_EQ(seen.values(), expected);
   EXPECT_EQ(
-      registry.counter("bus_messages_dead_lettered_total", "", {"topic"}).with({topic_}).value(),
+      registry.counter("bus_messages_dead_lettered_total", "", {"type"}).with({"other"}).value(),
       1);
+  EXPECT_EQ(registry.counter("bus_messages_failed_total", "", {"type", "kind"})
+                .with({"other", "permanent"})
+                .value(),
+            1);
 }
 
 TEST_F(KafkaTest, StopMidStreamThenRestartFromCommittedOffsets) {

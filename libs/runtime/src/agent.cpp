@@ -274,10 +274,11 @@ Agent::Agent(std::string name, config::Config config) : impl_(std::make_unique<I
       .set(static_cast<double>(std::time(nullptr)));
   i.pool = std::make_unique<store::ConnectionPool>(i.settings.database_url, i.settings.pool_size,
                                                    &i.metrics);
+  detail::collect_outbox_backlog(i.metrics, *i.pool);
   i.producer = std::make_unique<bus::Producer>(bus::BusConfig{i.settings.brokers, i.name, {}});
   i.schemas =
       std::make_unique<bus::SchemaRegistry>(bus::SchemaRegistry::load(i.settings.schemas_dir));
-  i.dispatcher = std::make_unique<store::MessageDispatcher>(*i.pool, *i.schemas);
+  i.dispatcher = std::make_unique<store::MessageDispatcher>(*i.pool, *i.schemas, &i.metrics);
   i.client = std::make_unique<http::Client>();
   i.http_metrics = std::make_unique<detail::HttpMetrics>(i.metrics);
 }
@@ -334,6 +335,7 @@ int Agent::run() {
       options.dead_letter_topic = bus::topics::dlq(i.name);
       options.metrics = &i.metrics;
       options.lanes = s.consumer_lanes ? s.consumer_lanes : i.default_lanes;
+      options.message_types = i.dispatcher->handled_types();
       i.consumer =
           std::make_unique<bus::Consumer>(bus::BusConfig{s.brokers, i.name, {}}, std::move(options),
                                           i.dispatcher->batch_handler(), *i.producer);

@@ -6,6 +6,7 @@
 
 #include "commerce/http/http.hpp"
 #include "commerce/metrics/registry.hpp"
+#include "commerce/store/store.hpp"
 
 namespace commerce::runtime::detail {
 
@@ -29,6 +30,11 @@ class HttpMetrics {
   metrics::Family<metrics::Counter>& requests_;
   metrics::Family<metrics::Histogram>& durations_;
 };
+
+// outbox_backlog_rows and outbox_oldest_age_seconds, read through the pool at every scrape. The
+// relay updates them too, but only between batches: a relay stuck retrying an unreachable broker
+// would freeze them at the moment the backlog starts to matter. Standby instances report as well.
+void collect_outbox_backlog(metrics::Registry& registry, store::ConnectionPool& pool);
 
 // /readyz body from named check results: 200 {"status":"ready","checks":{...}} or
 // 503 {"error":{"code":"not_ready","message":"not ready: a, b"},"checks":{...}}.

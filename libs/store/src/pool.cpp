@@ -40,13 +40,27 @@ bool is_transient(const std::exception& e) {
 }
 
 ConnectionPool::ConnectionPool(std::string url, std::size_t size, metrics::Registry* metrics)
-    : url_(std::move(url)), size_(size == 0 ? 1 : size), metrics_(metrics) {}
+    : url_(std::move(url)), size_(size == 0 ? 1 : size), metrics_(metrics) {
+  if (!metrics_) return;
+  // Registered up front, so the series exist (at 0) before the first wait or retry.
+  metrics_->gauge("db_pool_connections_max", "Connections the pool may open")
+      .with()
+      .set(static_cast<double>(size_));
+  metrics_->gauge("db_pool_connections_in_use", "Pool connections in use").with();
+  metrics_->counter("db_pool_waits_total", "Transactions that waited for a free connection").with();
+  metrics_->histogram("db_pool_wait_duration_seconds", "Time spent waiting for a free connection")
+      .with();
+  metrics_->counter("db_transaction_retries_total", "Transactions retried").with();
+  metrics_->histogram("db_transaction_duration_seconds", "Transaction duration including retries")
+      .with();
+}
 
 ConnectionPool::~ConnectionPool() = default;
 
 std::unique_ptr<pqxx::connection> ConnectionPool::take(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mutex_);
   bool waited = false;
+  const auto wait_started = std::chrono::steady_clock::now();
   while (idle_.empty() && open_ >= size_) {
     if (!waited && metrics_) {
       metrics_->counter("db_pool_waits_total", "Transactions that waited for a free connection")
@@ -81,6 +95,13 @@ std::unique_ptr<pqxx::connection> ConnectionPool::take(std::chrono::milliseconds
     metrics_->gauge("db_pool_connections_in_use", "Pool connections in use")
         .with()
         .set(static_cast<double>(in_use_));
+    if (waited) {
+      metrics_
+          ->histogram("db_pool_wait_duration_seconds", "Time spent waiting for a free connection")
+          .with()
+          .observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - wait_started)
+                       .count());
+    }
   }
   return conn;
 }

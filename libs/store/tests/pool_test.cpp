@@ -167,6 +167,49 @@ TEST(ConnectionPool, ExhaustedPoolWaitsThenThrowsTransientError) {
   pool.transact([](pqxx::work& tx) { tx.exec1("SELECT 1"); });  // the connection came back
 }
 
+TEST(ConnectionPool, MetricsExistFromTheStartAndTimeAWaitThatEndsWell) {
+  auto db = provision("pool");
+  metrics::Registry registry;
+  ConnectionPool pool(db.url, 1, &registry);
+  const auto text = registry.render();
+  EXPECT_NE(text.find("db_pool_connections_max 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("db_pool_waits_total 0\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("db_pool_wait_duration_seconds_count 0\n"), std::string::npos) << text;
+
+  std::mutex m;
+  std::condition_variable cv;
+  bool holding = false, release = false;
+  std::thread holder([&] {
+    pool.transact([&](pqxx::work&) {
+      std::unique_lock lock(m);
+      holding = true;
+      cv.notify_all();
+      cv.wait(lock, [&] { return release; });
+    });
+  });
+  {
+    std::unique_lock lock(m);
+    cv.wait(lock, [&] { return holding; });
+  }
+  std::thread waiter([&] { pool.transact([](pqxx::work& tx) { tx.exec1("SELECT 1"); }); });
+  // Release only once the waiter is counted as waiting.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (registry.counter("db_pool_waits_total", "").with().value() < 1.0 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  EXPECT_EQ(registry.counter("db_pool_waits_total", "").with().value(), 1.0);
+  {
+    std::lock_guard lock(m);
+    release = true;
+  }
+  cv.notify_all();
+  holder.join();
+  waiter.join();
+  EXPECT_EQ(registry.histogram("db_pool_wait_duration_seconds", "").with().snapshot().count, 1u);
+  EXPECT_EQ(registry.gauge("db_pool_connections_in_use", "").with().value(), 0.0);
+}
+
 TEST(IsTransient, ClassifiesBySqlstate) {
   EXPECT_TRUE(is_transient(pqxx::broken_connection("gone")));
   EXPECT_TRUE(is_transient(pqxx::serialization_failure("40001")));

@@ -87,6 +87,9 @@ struct ConsumerOptions {
   std::chrono::milliseconds backoff_initial{100};
   std::chrono::milliseconds backoff_max{5000};
   metrics::Registry* metrics = nullptr;  // messages handled/failed/retried/dead-lettered, lag
+  // The message types the handler knows (the `type` header): the bounded values of the type
+  // label; messages of any other type count as "other".
+  std::vector<std::string> message_types;
 };
 
 // Handles a batch of messages from one partition or more, in offset order per partition.

@@ -193,6 +193,12 @@ class MessageDispatcher {
   MessageDispatcher(ConnectionPool& pool, const bus::SchemaRegistry& schemas,
                     metrics::Registry* metrics = nullptr);
   void on(const std::string& type, MessageHandler handler);
+  // The types with a handler (the consumer's bounded metric labels).
+  std::vector<std::string> handled_types() const {
+    std::vector<std::string> types;
+    for (const auto& [type, handler] : handlers_) types.push_back(type);
+    return types;
+  }
   bus::BatchHandler batch_handler();
   void handle(std::span<const bus::Message> batch);
 

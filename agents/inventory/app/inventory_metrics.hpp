@@ -1,0 +1,27 @@
+#pragma once
+// The inventory agent's business metrics: reservations by outcome and stock-outs (SKUs a
+// reservation asked for and could not get).
+#include <cstddef>
+
+namespace commerce::metrics {
+class Registry;
+template <class Metric>
+class Family;
+class Counter;
+}  // namespace commerce::metrics
+
+namespace inventory {
+
+class InventoryMetrics {
+ public:
+  explicit InventoryMetrics(commerce::metrics::Registry& registry);
+  void reserved();
+  // A reservation refused; `short_skus` lines could not be covered.
+  void out_of_stock(std::size_t short_skus);
+
+ private:
+  commerce::metrics::Family<commerce::metrics::Counter>& reservations_;
+  commerce::metrics::Family<commerce::metrics::Counter>& stock_outs_;
+};
+
+}  // namespace inventory
