@@ -80,7 +80,7 @@ struct ConsumerOptions {
   std::vector<std::string> topics;
   std::string dead_letter_topic;            // commerce.<agent>.dlq
   std::size_t max_batch = 256;              // messages handed to one handler call
-  std::chrono::milliseconds batch_wait{5};  // how long to gather a batch once one message is in
+  std::chrono::milliseconds batch_wait{1};  // how long to gather a batch once one message is in
   // Partitions of one batch handled concurrently, in this many lanes (each lane keeps whole
   // partitions, so order per partition holds). The handler must be thread-safe when > 1.
   std::size_t lanes = 1;
