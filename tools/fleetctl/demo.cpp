@@ -79,7 +79,7 @@ std::string fixed(double v, int digits = 1) {
 
 int run_demo(const Flags& flags) {
   const auto orders = static_cast<std::size_t>(flag_int(flags, "orders", 300));
-  LocalStack stack({data_dir(flags), false, true});
+  LocalStack stack({data_dir(flags), false, true, broker_kind(flags)});
   stack.start();
 
   commerce::http::Client client({std::chrono::seconds(15), 32});

@@ -152,6 +152,9 @@ struct Consumer::Impl {
                                            {"enable.auto.commit", "false"},
                                            {"enable.auto.offset.store", "false"},
                                            {"auto.offset.reset", "earliest"},
+                                           // Never see aborted transactional writes (our
+                                           // producers are idempotent, not transactional).
+                                           {"isolation.level", "read_committed"},
                                            {"allow.auto.create.topics", "true"},
                                            {"topic.metadata.refresh.interval.ms", "1000"},
                                            {"session.timeout.ms", "6000"},
@@ -511,5 +514,10 @@ void Consumer::stop() {
 }
 
 bool Consumer::running() const { return impl_->running.load(); }
+
+std::map<std::string, std::string> Consumer::effective_config() const {
+  if (impl_->rk == nullptr) throw std::logic_error("kafka consumer: already closed");
+  return detail::dump_config(impl_->rk);
+}
 
 }  // namespace commerce::bus
