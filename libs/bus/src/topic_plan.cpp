@@ -65,6 +65,9 @@ class Admin {
       throw std::runtime_error(std::string("metadata request failed: ") + rd_kafka_err2str(err));
     }
     std::map<std::string, Existing> out;
+    any_broker_ = md->orig_broker_id >= 0 ? md->orig_broker_id
+                  : md->broker_cnt > 0    ? md->brokers[0].id
+                                          : -1;
     for (int i = 0; i < md->topic_cnt; ++i) {
       const auto& t = md->topics[i];
       if (t.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) continue;
@@ -99,12 +102,15 @@ class Admin {
     }
   }
 
+  // A broker that answered metadata (-1 before any did).
+  int any_broker() const { return any_broker_; }
   rd_kafka_t* handle() { return rk_.get(); }
   rd_kafka_queue_t* queue() { return queue_.get(); }
 
  private:
   HandlePtr rk_;
   QueuePtr queue_;
+  int any_broker_ = -1;
 };
 
 // name -> (error code, error string) per topic of a CreateTopics/CreatePartitions result.
@@ -222,6 +228,15 @@ std::map<std::string, std::map<std::string, std::string>> describe_configs(
   for (const auto& name : names)
     resources.push_back(rd_kafka_ConfigResource_new(type, name.c_str()));
   auto options = admin.options(timeout);
+  // Any broker can describe a topic's configuration. Named, the request does not wait for a
+  // controller in the metadata (the development broker names none, and lacks the API: it
+  // then fails at once instead of timing out).
+  const int target =
+      type == RD_KAFKA_RESOURCE_BROKER ? std::stoi(names.front()) : admin.any_broker();
+  if (target >= 0) {
+    char error[512];
+    rd_kafka_AdminOptions_set_broker(options.get(), target, error, sizeof error);
+  }
   rd_kafka_DescribeConfigs(admin.handle(), resources.data(), resources.size(), options.get(),
                            admin.queue());
   rd_kafka_ConfigResource_destroy_array(resources.data(), resources.size());
@@ -405,6 +420,7 @@ TopicPlanReport apply_topic_plan(const std::string& brokers, const std::vector<T
 std::map<std::string, std::string> describe_broker_config(const std::string& brokers, int node_id,
                                                           milliseconds timeout) {
   Admin admin(brokers);
+  admin.topics(timeout);  // connects, so the request can name its broker
   std::map<std::string, std::string> errors;
   const std::string name = std::to_string(node_id);
   auto configs = describe_configs(admin, RD_KAFKA_RESOURCE_BROKER, {name}, timeout, &errors);
