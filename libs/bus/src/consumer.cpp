@@ -202,11 +202,20 @@ struct Consumer::Impl {
   // ---- the poll thread ----------------------------------------------------------------
 
   void run() {
+    auto lag_refreshed = Clock::now();
     while (!stop_requested.load()) {
       std::vector<Message> batch = gather();
-      if (batch.empty()) continue;
+      if (batch.empty()) {
+        // Idle partitions get their lag series too (0, or what a stalled fetch leaves behind).
+        if (Clock::now() - lag_refreshed >= std::chrono::seconds(1)) {
+          refresh_lag();
+          lag_refreshed = Clock::now();
+        }
+        continue;
+      }
       process(std::move(batch));  // finishes even when a stop arrived meanwhile
       refresh_lag();
+      lag_refreshed = Clock::now();
     }
     shut_down();
     running = false;
