@@ -34,10 +34,10 @@ void FleetTest::SetUpTestSuite() {
   if (s.fleet || !s.setup_error.empty()) return;
   try {
     // One cluster and one broker per test binary (per process), never shared across binaries.
+    // The broker FLEET_BROKER names: the development broker unless it says kafka.
     auto& postgres = stack::EmbeddedPostgres::shared();
-    auto& broker = stack::DevBroker::shared();
     s.admin_url = postgres.admin_url();
-    s.brokers = broker.bootstrap();
+    s.brokers = stack::shared_broker_bootstrap();
     stack::Fleet::Options options;
     options.admin_url = s.admin_url;
     options.brokers = s.brokers;

@@ -1,7 +1,8 @@
 #pragma once
-// The whole fleet for one test binary: its own PostgreSQL cluster and development broker, every
-// agent as a child process on any free ports, started once (SetUpTestSuite). Each test gets a
-// fresh merchant, so tests isolate by tenant and never see each other's orders or stock.
+// The whole fleet for one test binary: its own PostgreSQL cluster and broker (the development
+// broker, or a real Apache Kafka with FLEET_BROKER=kafka), every agent as a child process on any
+// free ports, started once (SetUpTestSuite). Each test gets a fresh merchant, so tests isolate by
+// tenant and never see each other's orders or stock.
 #include <gtest/gtest.h>
 
 #include <chrono>

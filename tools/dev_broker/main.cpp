@@ -22,19 +22,20 @@ namespace {
 struct Options {
   int brokers = 1;
   int partitions = 4;
-  std::vector<std::string> topics;
+  std::vector<std::pair<std::string, int>> topics;  // name, partitions (0: --partitions)
   std::string bootstrap_file;
 };
 
 void usage(std::ostream& out) {
-  out << "usage: dev-broker [--brokers N] [--topics a,b,c] [--partitions P]\n"
+  out << "usage: dev-broker [--brokers N] [--topics a,b:P,c] [--partitions P]\n"
          "                  [--bootstrap-file PATH]\n"
          "\n"
          "Runs a development broker: an in-process Kafka-protocol cluster on loopback (the\n"
          "librdkafka mock cluster). Not for production: data lives in memory only.\n"
          "\n"
          "  --brokers N            number of brokers (default 1)\n"
-         "  --topics a,b,c         topics to create up front\n"
+         "  --topics a,b:P,c       topics to create up front; name:P gives one its own\n"
+         "                         partition count (deploy/topics.json, as the fixture passes)\n"
          "  --partitions P         partitions of those topics (default 4); topics created on\n"
          "                         first use get the mock cluster's default partition count\n"
          "  --bootstrap-file PATH  also write the bootstrap address to PATH (atomically)\n"
@@ -74,7 +75,15 @@ Options parse(int argc, char** argv) {
       std::stringstream list(value);
       std::string topic;
       while (std::getline(list, topic, ',')) {
-        if (!topic.empty()) options.topics.push_back(topic);
+        if (topic.empty()) continue;
+        // Topic names cannot contain ':', so the last one separates a partition count.
+        const auto colon = topic.rfind(':');
+        if (colon == std::string::npos) {
+          options.topics.emplace_back(topic, 0);
+        } else {
+          options.topics.emplace_back(topic.substr(0, colon),
+                                      parse_positive(arg, topic.substr(colon + 1)));
+        }
       }
     } else if (arg == "--bootstrap-file") {
       options.bootstrap_file = value;
@@ -126,8 +135,9 @@ int main(int argc, char** argv) {
     rd_kafka_destroy(host);
     return 1;
   }
-  for (const auto& topic : options.topics) {
-    const auto err = rd_kafka_mock_topic_create(cluster, topic.c_str(), options.partitions,
+  for (const auto& [topic, partitions] : options.topics) {
+    const auto err = rd_kafka_mock_topic_create(cluster, topic.c_str(),
+                                                partitions ? partitions : options.partitions,
                                                 std::min(options.brokers, 3));
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       std::cerr << "dev-broker: cannot create topic " << topic << ": " << rd_kafka_err2str(err)

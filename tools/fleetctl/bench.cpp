@@ -83,7 +83,7 @@ int run_bench(const Flags& flags) {
   if (rate <= 0 || seconds <= 0) throw std::invalid_argument("--rate and --seconds must be > 0");
 
   // A throwaway cluster (fsync on, as in `up`) and any free ports, so a running `up` is fine.
-  LocalStack stack({data_dir(flags) + "/bench", true, false});
+  LocalStack stack({data_dir(flags) + "/bench", true, false, broker_kind(flags)});
   stack.start();
 
   commerce::http::Client client({std::chrono::seconds(30), kClientThreads});

@@ -3,6 +3,8 @@
 #include <map>
 #include <string>
 
+#include "commerce/stack/stack.hpp"
+
 namespace fleetctl {
 
 // --name value pairs after the command.
@@ -12,9 +14,12 @@ int run_up(const Flags& flags);
 int run_demo(const Flags& flags);
 int run_bench(const Flags& flags);
 int run_status(const Flags& flags);
+int run_topics(const Flags& flags);
 
 // <source>/.fleet unless --data is given.
 std::string data_dir(const Flags& flags);
 long flag_int(const Flags& flags, const std::string& name, long fallback);
+// --broker dev|kafka, else FLEET_BROKER, else the development broker.
+commerce::stack::BrokerKind broker_kind(const Flags& flags);
 
 }  // namespace fleetctl

@@ -85,7 +85,7 @@ int run_demo(const Flags& flags) {
   const auto ports = flags.count("ports") != 0 ? flags.at("ports") : std::string("fixed");
   if (ports != "fixed" && ports != "free")
     throw std::invalid_argument("--ports: expected fixed or free, got '" + ports + "'");
-  LocalStack stack({data_dir(flags), false, ports == "fixed"});
+  LocalStack stack({data_dir(flags), false, ports == "fixed", broker_kind(flags)});
   stack.start();
 
   commerce::http::Client client({std::chrono::seconds(15), 32});

@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -51,10 +52,20 @@ void LocalStack::start() {
     brokers_ = brokers;
     note("broker: KAFKA_BROKERS=" + brokers_);
   } else {
-    broker_ = std::make_unique<DevBroker>();
-    note("starting the development broker");
+    KafkaBroker::Options kafka;
+    kafka.quick_start = false;  // a fleet that runs a while wants the optimising JIT
+    broker_ = std::make_unique<LocalBroker>(options_.broker, kafka);
+    note(options_.broker == BrokerKind::kafka
+             ? "starting Apache Kafka (KRaft, one node; the first run resolves its jars with mvn)"
+             : "starting the development broker");
+    const auto started = std::chrono::steady_clock::now();
     broker_->start();
     brokers_ = broker_->bootstrap();
+    note("broker ready on " + brokers_ + " after " +
+         std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::steady_clock::now() - started)
+                            .count()) +
+         " ms");
   }
   Fleet::Options fo;
   fo.admin_url = admin_url_;
@@ -62,6 +73,7 @@ void LocalStack::start() {
   fo.log_dir = options_.data_dir + "/logs";
   fo.fixed_ports = options_.fixed_ports;
   fleet_ = std::make_unique<Fleet>(fo);
+  note("applying " + topic_plan_path());
   for (const auto& agent : fleet_agents()) {
     note("starting " + agent.name);
     fleet_->start(agent.name);

@@ -1,6 +1,7 @@
 #pragma once
 // The stack fleetctl runs: PostgreSQL (embedded, or DATABASE_URL), the broker (the development
-// broker, or KAFKA_BROKERS) and every agent, stopped in reverse order.
+// broker or a local Apache Kafka, or KAFKA_BROKERS), the topics of deploy/topics.json, and every
+// agent, stopped in reverse order.
 #include <memory>
 #include <string>
 
@@ -12,6 +13,8 @@ struct StackOptions {
   std::string data_dir;    // PostgreSQL data in <data_dir>/pg, logs in <data_dir>/logs
   bool temporary = false;  // a throwaway cluster (bench) instead of <data_dir>/pg
   bool fixed_ports = true;
+  // The broker started when KAFKA_BROKERS is not set: the development broker or a real Kafka.
+  commerce::stack::BrokerKind broker = commerce::stack::BrokerKind::dev;
 };
 
 class LocalStack {
@@ -33,7 +36,7 @@ class LocalStack {
  private:
   StackOptions options_;
   std::unique_ptr<commerce::stack::EmbeddedPostgres> postgres_;
-  std::unique_ptr<commerce::stack::DevBroker> broker_;
+  std::unique_ptr<commerce::stack::LocalBroker> broker_;
   std::unique_ptr<commerce::stack::Fleet> fleet_;
   std::string admin_url_;
   std::string brokers_;

@@ -25,6 +25,12 @@ long flag_int(const Flags& flags, const std::string& name, long fallback) {
   return v;
 }
 
+commerce::stack::BrokerKind broker_kind(const Flags& flags) {
+  auto it = flags.find("broker");
+  if (it == flags.end()) return commerce::stack::broker_kind_from_env();
+  return commerce::stack::parse_broker_kind(it->second);
+}
+
 }  // namespace fleetctl
 
 namespace {
@@ -36,8 +42,12 @@ void usage() {
                "                                           the demo scenario (default 300 orders)\n"
                "  bench  [--rate R] [--seconds S] [--warmup W]  open-loop load (300/s, 30 s, 5 s)\n"
                "  status                                   which agents of `up` answer /readyz\n"
+               "  topics [--file PATH] [--brokers B]       apply deploy/topics.json (idempotent)\n"
+               "up, demo and bench take --broker dev|kafka: the development broker (default) or a\n"
+               "local Apache Kafka (KRaft; jars from Maven Central via mvn).\n"
                "Environment: DATABASE_URL and KAFKA_BROKERS use an existing PostgreSQL and Kafka;\n"
-               "PG_PORT moves the embedded PostgreSQL (default 55432).\n";
+               "FLEET_BROKER=dev|kafka is the default for --broker; PG_PORT moves the embedded\n"
+               "PostgreSQL (default 55432).\n";
 }
 
 }  // namespace
@@ -71,6 +81,7 @@ int main(int argc, char** argv) {
     if (command == "demo") return fleetctl::run_demo(flags);
     if (command == "bench") return fleetctl::run_bench(flags);
     if (command == "status") return fleetctl::run_status(flags);
+    if (command == "topics") return fleetctl::run_topics(flags);
     if (command == "help" || command == "--help" || command == "-h") {
       usage();
       return 0;

@@ -26,7 +26,7 @@ int run_up(const Flags& flags) {
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
 
-  LocalStack stack({data_dir(flags), false, true});
+  LocalStack stack({data_dir(flags), false, true, broker_kind(flags)});
   stack.start();
   std::cout << "The fleet is up.\n"
             << "  gateway         " << stack.gateway_url() << "\n"

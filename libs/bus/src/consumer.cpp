@@ -150,6 +150,9 @@ struct Consumer::Impl {
                                            {"enable.auto.commit", "false"},
                                            {"enable.auto.offset.store", "false"},
                                            {"auto.offset.reset", "earliest"},
+                                           // Never see aborted transactional writes (our
+                                           // producers are idempotent, not transactional).
+                                           {"isolation.level", "read_committed"},
                                            {"allow.auto.create.topics", "true"},
                                            {"topic.metadata.refresh.interval.ms", "1000"},
                                            {"session.timeout.ms", "6000"},
@@ -186,11 +189,20 @@ struct Consumer::Impl {
   // ---- the poll thread ----------------------------------------------------------------
 
   void run() {
+    auto lag_refreshed = Clock::now();
     while (!stop_requested.load()) {
       std::vector<Message> batch = gather();
-      if (batch.empty()) continue;
+      if (batch.empty()) {
+        // Idle partitions get their lag series too (0, or what a stalled fetch leaves behind).
+        if (Clock::now() - lag_refreshed >= std::chrono::seconds(1)) {
+          refresh_lag();
+          lag_refreshed = Clock::now();
+        }
+        continue;
+      }
       process(std::move(batch));  // finishes even when a stop arrived meanwhile
       refresh_lag();
+      lag_refreshed = Clock::now();
     }
     shut_down();
     running = false;
@@ -559,5 +571,10 @@ void Consumer::stop() {
 }
 
 bool Consumer::running() const { return impl_->running.load(); }
+
+std::map<std::string, std::string> Consumer::effective_config() const {
+  if (impl_->rk == nullptr) throw std::logic_error("kafka consumer: already closed");
+  return detail::dump_config(impl_->rk);
+}
 
 }  // namespace commerce::bus

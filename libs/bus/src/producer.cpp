@@ -165,4 +165,8 @@ bool Producer::reachable(std::chrono::milliseconds timeout) {
   return any_broker;
 }
 
+std::map<std::string, std::string> Producer::effective_config() const {
+  return detail::dump_config(impl_->rk);
+}
+
 }  // namespace commerce::bus

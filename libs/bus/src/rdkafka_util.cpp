@@ -64,4 +64,24 @@ std::vector<std::pair<std::string, std::string>> copy_headers(const rd_kafka_mes
   return out;
 }
 
+std::map<std::string, std::string> dump_config(rd_kafka_t* rk) {
+  std::map<std::string, std::string> out;
+  auto collect = [&out](const char** pairs, size_t count) {
+    for (size_t i = 0; i + 1 < count; i += 2) out[pairs[i]] = pairs[i + 1];
+  };
+  // A copy: the handle's own configuration is not ours to hand to the dump functions.
+  ConfPtr copy(rd_kafka_conf_dup(rd_kafka_conf(rk)));
+  size_t count = 0;
+  const char** pairs = rd_kafka_conf_dump(copy.get(), &count);
+  collect(pairs, count);
+  rd_kafka_conf_dump_free(pairs, count);
+  // Topic-level properties (acks among them) live in the default topic configuration.
+  if (rd_kafka_topic_conf_t* topic = rd_kafka_conf_get_default_topic_conf(copy.get())) {
+    pairs = rd_kafka_topic_conf_dump(topic, &count);
+    collect(pairs, count);
+    rd_kafka_conf_dump_free(pairs, count);
+  }
+  return out;
+}
+
 }  // namespace commerce::bus::detail

@@ -38,4 +38,7 @@ rd_kafka_t* create_handle(rd_kafka_type_t type, ConfPtr conf);
 
 std::vector<std::pair<std::string, std::string>> copy_headers(const rd_kafka_message_t* m);
 
+// The handle's configuration as librdkafka resolved it: global and default topic properties.
+std::map<std::string, std::string> dump_config(rd_kafka_t* rk);
+
 }  // namespace commerce::bus::detail

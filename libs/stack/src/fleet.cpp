@@ -11,6 +11,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -102,6 +103,8 @@ struct Fleet::Impl {
   std::map<std::string, std::string> role_urls;        // agent -> its role's URL, once provisioned
   std::vector<std::unique_ptr<RunningAgent>> running;  // in start order
   std::recursive_mutex mutex;
+  bool topics_applied = false;
+  bus::TopicPlanReport topic_report;
   http::Client client{http::ClientOptions{std::chrono::milliseconds(2000), 4}};
 
   const AgentSpec& spec(const std::string& agent) const {
@@ -168,6 +171,13 @@ Fleet::~Fleet() {
 std::string Fleet::start(const std::string& agent, std::chrono::milliseconds timeout) {
   std::lock_guard lock(impl_->mutex);
   const AgentSpec& spec = impl_->spec(agent);
+  if (impl_->options.provision_topics && !impl_->topics_applied) {
+    // Brokers run with auto-creation off: the topics exist before any agent subscribes.
+    impl_->topic_report = provision_topics(impl_->options.brokers, impl_->options.topic_plan);
+    for (const auto& d : impl_->topic_report.drift)
+      std::cerr << "[fleet] topic drift: " << d << "\n";
+    impl_->topics_applied = true;
+  }
   const std::string instance = impl_->next_instance(agent);
   const bool first_instance = std::none_of(impl_->running.begin(), impl_->running.end(),
                                            [&](const auto& a) { return a->name == agent; });
@@ -295,6 +305,8 @@ std::string Fleet::api_url(const std::string& agent) {
 std::string Fleet::admin_url(const std::string& agent) {
   return "http://127.0.0.1:" + std::to_string(this->agent(agent).admin_port);
 }
+
+const bus::TopicPlanReport& Fleet::topic_report() const { return impl_->topic_report; }
 
 const std::string& Fleet::log_dir() const { return impl_->log_dir; }
 

@@ -329,8 +329,20 @@ void DevBroker::start() {
   if (::access(exe.c_str(), X_OK) != 0) {
     throw std::runtime_error("dev broker not built: " + exe + " (build target dev-broker)");
   }
-  process_ = std::make_unique<Process>(std::vector<std::string>{exe, "--bootstrap-file", file},
-                                       std::map<std::string, std::string>{}, log);
+  std::vector<std::string> argv{exe, "--bootstrap-file", file};
+  // The declared topics exist from the start, with their partition counts, as on a real broker
+  // after provisioning (the mock cluster cannot create topics through the Admin API).
+  if (fs::exists(topic_plan_path())) {
+    std::string topics;
+    for (const auto& t : bus::load_topic_plan(topic_plan_path())) {
+      topics += (topics.empty() ? "" : ",") + t.name + ":" + std::to_string(t.partitions);
+    }
+    if (!topics.empty()) {
+      argv.push_back("--topics");
+      argv.push_back(topics);
+    }
+  }
+  process_ = std::make_unique<Process>(argv, std::map<std::string, std::string>{}, log);
   std::string previous;
   bool ready = wait_until(
       [&] {

@@ -69,6 +69,9 @@ class Producer {
   bool flush(std::chrono::milliseconds timeout);
   // Broker reachable (metadata request answered within timeout).
   bool reachable(std::chrono::milliseconds timeout);
+  // The configuration librdkafka runs with (global and default topic properties, as resolved),
+  // so a test can read it back and fail on drift.
+  std::map<std::string, std::string> effective_config() const;
 
  private:
   struct Impl;
@@ -113,6 +116,8 @@ class Consumer {
   // Finishes the batch in hand, commits, leaves the group, closes. Idempotent.
   void stop();
   bool running() const;
+  // The configuration librdkafka runs with (see Producer::effective_config).
+  std::map<std::string, std::string> effective_config() const;
 
  private:
   struct Impl;

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "commerce/bus/topic_plan.hpp"
+
 namespace commerce::stack {
 
 // A child process; SIGKILLed on destruction if still running. stdout+stderr go to log_file
@@ -107,6 +109,93 @@ class DevBroker {
   std::string dir_;
 };
 
+// A real Apache Kafka broker: one KRaft node (broker and controller in one JVM) as a child
+// process. Its jars come from Maven Central at the version pinned in deploy/kafka/pom.xml,
+// resolved by mvn on first use and then from the local Maven repository (the resolved classpath
+// is cached in .fleet/kafka/). Storage is formatted in a fresh temporary folder, listeners are
+// on 127.0.0.1 on free ports, topic auto-creation is off; stop() or the destructor stops it and
+// the destructor removes the folder. Needs `java` (17+) and `mvn` on PATH.
+class KafkaBroker {
+ public:
+  struct Options {
+    std::string heap = "512m";  // -Xmx
+    // C1 only (-XX:TieredStopAtLevel=1): starts faster on a small machine, runs slower; for
+    // tests. The fleet's `up` and `bench` turn it off.
+    bool quick_start = true;
+    std::chrono::milliseconds start_timeout = std::chrono::seconds(120);
+  };
+  KafkaBroker();
+  explicit KafkaBroker(Options options);
+  ~KafkaBroker();
+  KafkaBroker(const KafkaBroker&) = delete;
+  KafkaBroker& operator=(const KafkaBroker&) = delete;
+
+  // Formats the storage (first start only), starts the JVM and waits until the broker answers a
+  // metadata request. Throws with the broker's log tail when it does not within the timeout.
+  void start();
+  void stop();  // controlled shutdown (SIGTERM), SIGKILL after a grace period
+  bool running();
+  const std::string& bootstrap() const { return bootstrap_; }
+  const std::string& log_file() const { return log_file_; }
+  // How long the last start() took (format included), for reports.
+  std::chrono::milliseconds start_duration() const { return start_duration_; }
+
+  static KafkaBroker& shared();
+
+ private:
+  void format(const std::string& classpath);
+
+  Options options_;
+  std::unique_ptr<Process> process_;
+  std::string dir_;
+  std::string log_file_;
+  std::string bootstrap_;
+  bool formatted_ = false;
+  std::uint16_t port_ = 0;
+  std::uint16_t controller_port_ = 0;
+  std::chrono::milliseconds start_duration_{0};
+};
+
+// The Kafka broker's Java classpath (see KafkaBroker): the cached one when every jar in it still
+// exists, otherwise resolved now with mvn (which may download on a first run).
+std::string kafka_classpath();
+
+// Which broker a fixture or fleetctl starts: the development broker (librdkafka's mock cluster,
+// in-memory, starts in milliseconds) or a real Apache Kafka.
+enum class BrokerKind { dev, kafka };
+BrokerKind parse_broker_kind(const std::string& name);  // "dev" | "kafka"; throws otherwise
+std::string to_string(BrokerKind kind);
+// FLEET_BROKER (dev | kafka); the development broker when unset.
+BrokerKind broker_kind_from_env();
+
+// A broker of either kind, owned: for fleetctl and tests that choose.
+class LocalBroker {
+ public:
+  explicit LocalBroker(BrokerKind kind, KafkaBroker::Options kafka = {});
+  ~LocalBroker();
+  void start();
+  void stop();
+  BrokerKind kind() const { return kind_; }
+  const std::string& bootstrap() const;
+
+ private:
+  BrokerKind kind_;
+  std::unique_ptr<DevBroker> dev_;
+  std::unique_ptr<KafkaBroker> kafka_;
+};
+
+// This process's shared broker of the kind FLEET_BROKER names (DevBroker::shared() or
+// KafkaBroker::shared()); its bootstrap address.
+std::string shared_broker_bootstrap();
+
+// deploy/topics.json under the source folder.
+std::string topic_plan_path();
+// Applies the topic plan (deploy/topics.json unless `plan_path`) to `brokers`; throws
+// std::runtime_error listing the errors when a topic cannot be created. Drift is reported, not
+// thrown.
+bus::TopicPlanReport provision_topics(const std::string& brokers,
+                                      const std::string& plan_path = "");
+
 // The agents of the fleet, in start order, from deploy/agents.json.
 struct AgentSpec {
   std::string name;
@@ -137,6 +226,10 @@ class Fleet {
     std::map<std::string, std::string> env;  // extra settings for every agent
     // extra settings per agent name
     std::map<std::string, std::map<std::string, std::string>> agent_env;
+    // Apply the topic plan to `brokers` before the first agent starts (brokers run with topic
+    // auto-creation off). Empty topic_plan: deploy/topics.json.
+    bool provision_topics = true;
+    std::string topic_plan;
   };
   explicit Fleet(Options options);
   ~Fleet();  // stops every agent (SIGTERM, then SIGKILL)
@@ -161,6 +254,8 @@ class Fleet {
   const std::string& operator_token() const;
   // Running instance ids in start order ("<agent>-<n>").
   std::vector<std::string> instances() const;
+  // What applying the topic plan found (empty until the first agent started).
+  const bus::TopicPlanReport& topic_report() const;
 
  private:
   struct Impl;

@@ -1,0 +1,397 @@
+// The real Apache Kafka broker as a local process (KRaft, one node), the choice between it and
+// the development broker, and applying the topic plan.
+#include <fcntl.h>
+#include <librdkafka/rdkafka.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "commerce/stack/stack.hpp"
+
+namespace commerce::stack {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string tail_of(const std::string& path, std::size_t max_bytes = 6000) {
+  std::string s = read_file(path);
+  if (s.empty()) return "(empty log " + path + ")";
+  return s.size() > max_bytes ? "..." + s.substr(s.size() - max_bytes) : s;
+}
+
+bool on_path(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::stringstream dirs(path ? path : "/usr/bin:/bin");
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    if (!dir.empty() && ::access((dir + "/" + name).c_str(), X_OK) == 0) return true;
+  }
+  return false;
+}
+
+void require_tool(const std::string& name, const std::string& package) {
+  if (!on_path(name)) {
+    throw std::runtime_error("the Kafka broker needs `" + name + "` on PATH (Debian package " +
+                             package + "; ./fleet install adds it)");
+  }
+}
+
+bool status_ok(const std::optional<int>& status) {
+  return status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0;
+}
+
+// FNV-1a of the pom: a changed pin means a new classpath.
+std::string fingerprint(const std::string& text) {
+  std::uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return hex;
+}
+
+// Every jar of a cached classpath still there (the local Maven repository may be cleaned).
+bool classpath_complete(const std::string& classpath) {
+  if (classpath.empty()) return false;
+  std::stringstream entries(classpath);
+  std::string jar;
+  while (std::getline(entries, jar, ':')) {
+    if (!jar.empty() && !fs::exists(jar)) return false;
+  }
+  return true;
+}
+
+std::string trimmed(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+// A KRaft cluster id: 16 random bytes, base64url without padding (Kafka's Uuid format).
+std::string cluster_id() {
+  static const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::random_device rd;
+  unsigned char bytes[16];
+  for (auto& b : bytes) b = static_cast<unsigned char>(rd());
+  std::string out;
+  int bits = 0;
+  std::uint32_t buffer = 0;
+  for (unsigned char b : bytes) {
+    buffer = (buffer << 8) | b;
+    bits += 8;
+    while (bits >= 6) {
+      out += alphabet[(buffer >> (bits - 6)) & 0x3f];
+      bits -= 6;
+    }
+  }
+  if (bits > 0) out += alphabet[(buffer << (6 - bits)) & 0x3f];
+  return out;  // 22 characters
+}
+
+std::string make_temp_dir(const std::string& prefix) {
+  std::string pattern = (fs::temp_directory_path() / (prefix + "-XXXXXX")).string();
+  if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed for " + pattern);
+  return pattern;
+}
+
+// The broker answers a metadata request naming at least one broker.
+bool answers_metadata(rd_kafka_t* rk, std::chrono::milliseconds timeout) {
+  const struct rd_kafka_metadata* md = nullptr;
+  if (rd_kafka_metadata(rk, 0, nullptr, &md, static_cast<int>(timeout.count())) !=
+      RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return false;
+  }
+  const bool any = md->broker_cnt > 0;
+  rd_kafka_metadata_destroy(md);
+  return any;
+}
+
+std::vector<std::string> jvm_flags(const KafkaBroker::Options& options, const std::string& heap) {
+  std::vector<std::string> flags{
+      "-Xms64m",
+      "-Xmx" + heap,
+      "-XX:+UseSerialGC",
+      "-XX:MaxMetaspaceSize=256m",
+      "-Djava.awt.headless=true",
+      "-Dlog4j.configuration=file:" + source_dir() + "/deploy/kafka/log4j.properties"};
+  if (options.quick_start) flags.push_back("-XX:TieredStopAtLevel=1");
+  return flags;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// The classpath
+
+std::string kafka_classpath() {
+  static std::mutex mutex;
+  static std::string resolved;
+  std::lock_guard lock(mutex);
+  if (!resolved.empty()) return resolved;
+
+  const std::string pom = source_dir() + "/deploy/kafka/pom.xml";
+  const std::string pom_text = read_file(pom);
+  if (pom_text.empty()) throw std::runtime_error("KafkaBroker: cannot read " + pom);
+  const std::string cache_dir = source_dir() + "/.fleet/kafka";
+  fs::create_directories(cache_dir);
+  const std::string cache = cache_dir + "/classpath-" + fingerprint(pom_text) + ".txt";
+  std::string classpath = trimmed(read_file(cache));
+  if (classpath_complete(classpath)) return resolved = classpath;
+
+  require_tool("mvn", "maven");
+  // Test binaries run in parallel: one resolves, the others wait and read its result.
+  const int lock_fd =
+      ::open((cache_dir + "/resolve.lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+  if (lock_fd < 0)
+    throw std::runtime_error("KafkaBroker: cannot open " + cache_dir + "/resolve.lock");
+  ::flock(lock_fd, LOCK_EX);
+  struct Unlock {
+    int fd;
+    ~Unlock() {
+      ::flock(fd, LOCK_UN);
+      ::close(fd);
+    }
+  } unlock{lock_fd};
+  classpath = trimmed(read_file(cache));
+  if (classpath_complete(classpath)) return resolved = classpath;
+
+  const std::string out = cache + ".tmp";
+  const std::string log = cache_dir + "/mvn.log";
+  std::cerr << "[stack] resolving the Kafka broker's jars with mvn (" << pom << ")" << std::endl;
+  Process mvn(
+      {"mvn", "-q", "-B", "-f", pom, "dependency:build-classpath", "-Dmdep.outputFile=" + out}, {},
+      log);
+  const auto status = mvn.wait(15min);
+  if (!status_ok(status)) {
+    mvn.stop(5s);
+    throw std::runtime_error("KafkaBroker: mvn could not resolve " + pom + ":\n" + tail_of(log));
+  }
+  classpath = trimmed(read_file(out));
+  if (!classpath_complete(classpath)) {
+    throw std::runtime_error("KafkaBroker: mvn gave no usable classpath for " + pom);
+  }
+  fs::rename(out, cache);
+  return resolved = classpath;
+}
+
+// ---------------------------------------------------------------------------------------------
+// KafkaBroker
+
+KafkaBroker::KafkaBroker() : KafkaBroker(Options{}) {}
+
+KafkaBroker::KafkaBroker(Options options) : options_(std::move(options)) {}
+
+KafkaBroker::~KafkaBroker() {
+  try {
+    stop();
+  } catch (...) {
+  }
+  if (!dir_.empty() && !std::getenv("COMMERCE_KEEP_LOGS")) {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+}
+
+bool KafkaBroker::running() { return process_ && process_->alive(); }
+
+void KafkaBroker::format(const std::string& classpath) {
+  std::vector<std::string> argv{"java"};
+  for (auto& f : jvm_flags(options_, "256m")) argv.push_back(f);
+  for (std::string a : {"-cp", classpath.c_str(), "kafka.tools.StorageTool", "format", "-t"})
+    argv.push_back(a);
+  argv.push_back(cluster_id());
+  argv.push_back("-c");
+  argv.push_back(dir_ + "/server.properties");
+  Process tool(argv, {}, log_file_);
+  const auto status = tool.wait(120s);
+  if (!status_ok(status)) {
+    tool.stop(2s);
+    throw std::runtime_error("KafkaBroker: formatting the storage failed:\n" + tail_of(log_file_));
+  }
+  formatted_ = true;
+}
+
+void KafkaBroker::start() {
+  if (running()) return;
+  const auto started = std::chrono::steady_clock::now();
+  require_tool("java", "openjdk-17-jre-headless");
+  const std::string classpath = kafka_classpath();
+  if (dir_.empty()) dir_ = make_temp_dir("commerce-kafka");
+  log_file_ = dir_ + "/broker.log";
+
+  for (int attempt = 1;; ++attempt) {
+    // Ports are picked once and kept across restarts of the same broker (its data names them).
+    if (!formatted_ || port_ == 0) {
+      port_ = free_port();
+      do controller_port_ = free_port();
+      while (controller_port_ == port_);
+    }
+    const std::string listener = "127.0.0.1:" + std::to_string(port_);
+    const std::string controller = "127.0.0.1:" + std::to_string(controller_port_);
+    {
+      std::ofstream props(dir_ + "/server.properties", std::ios::trunc);
+      props << "# Written by commerce::stack::KafkaBroker: one KRaft node on loopback.\n"
+            << "process.roles=broker,controller\n"
+            << "node.id=1\n"
+            << "controller.quorum.voters=1@" << controller << "\n"
+            << "listeners=PLAINTEXT://" << listener << ",CONTROLLER://" << controller << "\n"
+            << "advertised.listeners=PLAINTEXT://" << listener << "\n"
+            << "controller.listener.names=CONTROLLER\n"
+            << "inter.broker.listener.name=PLAINTEXT\n"
+            << "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT\n"
+            << "log.dirs=" << dir_
+            << "/data\n"
+            // Topics come from deploy/topics.json only.
+            << "auto.create.topics.enable=false\n"
+            << "num.partitions=1\n"
+            << "default.replication.factor=1\n"
+            << "offsets.topic.replication.factor=1\n"
+            << "offsets.topic.num.partitions=4\n"
+            << "transaction.state.log.replication.factor=1\n"
+            << "transaction.state.log.min.isr=1\n"
+            << "transaction.state.log.num.partitions=4\n"
+            << "group.initial.rebalance.delay.ms=0\n"
+            // Two cores: few threads.
+            << "num.network.threads=2\n"
+            << "num.io.threads=2\n"
+            << "num.recovery.threads.per.data.dir=1\n"
+            << "background.threads=2\n"
+            << "log.cleaner.threads=1\n";
+      if (!props)
+        throw std::runtime_error("KafkaBroker: cannot write " + dir_ + "/server.properties");
+    }
+    if (!formatted_) format(classpath);
+
+    std::vector<std::string> argv{"java"};
+    for (auto& f : jvm_flags(options_, options_.heap)) argv.push_back(f);
+    for (const std::string a : {"-cp", classpath.c_str(), "kafka.Kafka"}) argv.push_back(a);
+    argv.push_back(dir_ + "/server.properties");
+    process_ = std::make_unique<Process>(argv, std::map<std::string, std::string>{}, log_file_);
+
+    // Readiness is the broker answering a metadata request on its listener.
+    char error[512];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", listener.c_str(), error, sizeof error);
+    rd_kafka_conf_set(conf, "log_level", "0", error, sizeof error);  // refusals are expected
+    rd_kafka_conf_set(conf, "reconnect.backoff.ms", "50", error, sizeof error);
+    rd_kafka_conf_set(conf, "reconnect.backoff.max.ms", "200", error, sizeof error);
+    rd_kafka_t* probe = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
+    if (probe == nullptr) throw std::runtime_error(std::string("KafkaBroker: ") + error);
+    const bool ready =
+        wait_until([&] { return !process_->alive() || answers_metadata(probe, 500ms); },
+                   options_.start_timeout, 50ms);
+    rd_kafka_destroy(probe);
+    if (ready && process_->alive()) {
+      bootstrap_ = listener;
+      start_duration_ = std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::steady_clock::now() - started);
+      return;
+    }
+    process_->stop(5s);
+    process_.reset();
+    const std::string log = tail_of(log_file_);
+    // A port picked by us may have been taken meanwhile: new ports, fresh storage, again.
+    if (attempt < 3 && log.find("Address already in use") != std::string::npos) {
+      std::error_code ec;
+      fs::remove_all(dir_ + "/data", ec);
+      formatted_ = false;
+      continue;
+    }
+    throw std::runtime_error("KafkaBroker: not ready on " + listener + " within " +
+                             std::to_string(options_.start_timeout.count()) + " ms:\n" + log);
+  }
+}
+
+void KafkaBroker::stop() {
+  if (process_) {
+    process_->stop(30s);
+    process_.reset();
+  }
+}
+
+KafkaBroker& KafkaBroker::shared() {
+  static std::mutex mutex;
+  static KafkaBroker instance;
+  std::lock_guard lock(mutex);
+  if (!instance.running()) instance.start();
+  return instance;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Choosing a broker
+
+BrokerKind parse_broker_kind(const std::string& name) {
+  if (name == "dev") return BrokerKind::dev;
+  if (name == "kafka") return BrokerKind::kafka;
+  throw std::invalid_argument("broker: expected dev or kafka, got '" + name + "'");
+}
+
+std::string to_string(BrokerKind kind) { return kind == BrokerKind::kafka ? "kafka" : "dev"; }
+
+BrokerKind broker_kind_from_env() {
+  const char* v = std::getenv("FLEET_BROKER");
+  return v && *v ? parse_broker_kind(v) : BrokerKind::dev;
+}
+
+LocalBroker::LocalBroker(BrokerKind kind, KafkaBroker::Options kafka) : kind_(kind) {
+  if (kind_ == BrokerKind::kafka) {
+    kafka_ = std::make_unique<KafkaBroker>(std::move(kafka));
+  } else {
+    dev_ = std::make_unique<DevBroker>();
+  }
+}
+
+LocalBroker::~LocalBroker() = default;
+
+void LocalBroker::start() { kafka_ ? kafka_->start() : dev_->start(); }
+
+void LocalBroker::stop() { kafka_ ? kafka_->stop() : dev_->stop(); }
+
+const std::string& LocalBroker::bootstrap() const {
+  return kafka_ ? kafka_->bootstrap() : dev_->bootstrap();
+}
+
+std::string shared_broker_bootstrap() {
+  return broker_kind_from_env() == BrokerKind::kafka ? KafkaBroker::shared().bootstrap()
+                                                     : DevBroker::shared().bootstrap();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Topics
+
+std::string topic_plan_path() { return source_dir() + "/deploy/topics.json"; }
+
+bus::TopicPlanReport provision_topics(const std::string& brokers, const std::string& plan_path) {
+  const std::string path = plan_path.empty() ? topic_plan_path() : plan_path;
+  auto report = bus::apply_topic_plan(brokers, bus::load_topic_plan(path));
+  if (!report.ok()) {
+    std::string text = "topics from " + path + " could not be applied to " + brokers + ":";
+    for (const auto& e : report.errors) text += "\n  " + e;
+    throw std::runtime_error(text);
+  }
+  return report;
+}
+
+}  // namespace commerce::stack
