@@ -6,8 +6,8 @@
 #include "app/saga_handlers.hpp"
 #include "commerce/bus/envelope.hpp"
 #include "commerce/core/ids.hpp"
-#include "commerce/log/log.hpp"
 #include "commerce/http/http.hpp"
+#include "commerce/log/log.hpp"
 #include "commerce/store/store.hpp"
 
 namespace orchestration {
@@ -179,8 +179,7 @@ Response OperatorRoutes::act(const Request& request, OperatorAction action) {
       auto envelope = commerce::bus::make_envelope(command.type, row->saga.merchant_id,
                                                    command.payload, nullptr, row->traceparent);
       envelope.correlation_id = row->correlation_id;
-      commerce::store::append_outbox(tx, command_topic(command.type), row->saga.order_id,
-                                     envelope);
+      commerce::store::append_outbox(tx, command_topic(command.type), row->saga.order_id, envelope);
     }
   });
   if (!row) return Response::error(404, "not_found", "no saga " + id);

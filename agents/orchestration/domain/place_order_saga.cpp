@@ -416,8 +416,7 @@ OperatorOutcome on_operator(const Saga& saga, OperatorAction action, TimePoint n
     case SagaState::voiding:
     case SagaState::releasing:
     case SagaState::cancelling:
-      return refuse("already_compensating", "the saga is compensating (" +
-                                                to_string(saga.state) +
+      return refuse("already_compensating", "the saga is compensating (" + to_string(saga.state) +
                                                 "); retry its step to send it again");
     case SagaState::completed:
     case SagaState::compensated:

@@ -354,15 +354,14 @@ TEST(PlaceOrderSaga, OperatorCompensateOnlyBeforeConfirmation) {
     std::optional<SagaState> to;  // nullopt: refused
     std::string command_or_refusal;
   };
-  for (const auto& c : std::vector<Case>{
-           {S::reserving, S::releasing, "inventory.ReleaseStock"},
-           {S::authorizing, S::voiding, "payment.VoidPayment"},
-           {S::confirming, std::nullopt, "confirm_pending"},
-           {S::voiding, std::nullopt, "already_compensating"},
-           {S::releasing, std::nullopt, "already_compensating"},
-           {S::cancelling, std::nullopt, "already_compensating"},
-           {S::completed, std::nullopt, "saga_finished"},
-           {S::compensated, std::nullopt, "saga_finished"}}) {
+  for (const auto& c : std::vector<Case>{{S::reserving, S::releasing, "inventory.ReleaseStock"},
+                                         {S::authorizing, S::voiding, "payment.VoidPayment"},
+                                         {S::confirming, std::nullopt, "confirm_pending"},
+                                         {S::voiding, std::nullopt, "already_compensating"},
+                                         {S::releasing, std::nullopt, "already_compensating"},
+                                         {S::cancelling, std::nullopt, "already_compensating"},
+                                         {S::completed, std::nullopt, "saga_finished"},
+                                         {S::compensated, std::nullopt, "saga_finished"}}) {
     const auto outcome = on_operator(saga_in(c.state), OperatorAction::compensate, now, kPolicy);
     if (!c.to) {
       EXPECT_FALSE(outcome.decision) << to_string(c.state);
