@@ -39,7 +39,7 @@ int main() {
     orchestration::SagaTimeouts timeouts(agent.db(), sagas, metrics, policy, sweep_interval);
     agent.add_worker("saga-timeouts", [&](std::stop_token stop) { timeouts.run(stop); });
 
-    orchestration::OperatorRoutes routes(agent.db(), sagas,
+    orchestration::OperatorRoutes routes(agent.db(), sagas, metrics, policy,
                                          agent.config().get("OPERATOR_TOKEN", ""));
     routes.register_on(agent.api());
     return agent.run();

@@ -2,6 +2,7 @@
 // fleetctl's commands; each returns the process exit code.
 #include <map>
 #include <string>
+#include <vector>
 
 #include "commerce/stack/stack.hpp"
 
@@ -15,6 +16,9 @@ int run_demo(const Flags& flags);
 int run_bench(const Flags& flags);
 int run_status(const Flags& flags);
 int run_topics(const Flags& flags);
+// Operator commands against a running fleet (saga.cpp, dlq.cpp).
+int run_saga(const std::vector<std::string>& args, const Flags& flags);
+int run_dlq(const std::vector<std::string>& args, const Flags& flags);
 
 // <source>/.fleet unless --data is given.
 std::string data_dir(const Flags& flags);

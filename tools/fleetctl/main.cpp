@@ -3,6 +3,7 @@
 #include <exception>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include "commands.hpp"
 #include "commerce/stack/stack.hpp"
@@ -45,6 +46,15 @@ void usage() {
                "  topics [--file PATH] [--brokers B]       apply deploy/topics.json (idempotent)\n"
                "up, demo and bench take --broker dev|kafka: the development broker (default) or a\n"
                "local Apache Kafka (KRaft; jars from Maven Central via mvn).\n"
+               "  saga list [--stuck] [--state S] [--limit N]   sagas, newest first\n"
+               "  saga retry <id>                          send the current step's command again\n"
+               "  saga compensate <id>                     undo what was done, cancel the order\n"
+               "  dlq list <agent> [--all]                 dead letters not yet redriven (--all: "
+               "every one)\n"
+               "  dlq redrive <agent> [--dry-run] [--limit N]  back to their original topics\n"
+               "saga and dlq find the fleet of `up` (<data>/fleet.json), or take "
+               "--url/ORCHESTRATION_URL,\n"
+               "--token/OPERATOR_TOKEN and --brokers/KAFKA_BROKERS.\n"
                "Environment: DATABASE_URL and KAFKA_BROKERS use an existing PostgreSQL and Kafka;\n"
                "FLEET_BROKER=dev|kafka is the default for --broker; PG_PORT moves the embedded\n"
                "PostgreSQL (default 55432).\n";
@@ -59,15 +69,23 @@ int main(int argc, char** argv) {
   }
   const std::string command = argv[1];
   fleetctl::Flags flags;
+  std::vector<std::string> args;  // words after the command (saga, dlq)
+  const bool takes_args = command == "saga" || command == "dlq";
   for (int i = 2; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg.rfind("--", 0) != 0) {
+      if (takes_args) {
+        args.push_back(arg);
+        continue;
+      }
       std::cerr << "fleetctl: unexpected argument '" << arg << "'\n";
       usage();
       return 2;
     }
     arg = arg.substr(2);
-    if (auto eq = arg.find('='); eq != std::string::npos) {
+    if (arg == "stuck" || arg == "dry-run" || arg == "all") {
+      flags[arg] = "true";  // switches take no value
+    } else if (auto eq = arg.find('='); eq != std::string::npos) {
       flags[arg.substr(0, eq)] = arg.substr(eq + 1);
     } else if (i + 1 < argc) {
       flags[arg] = argv[++i];
@@ -82,6 +100,8 @@ int main(int argc, char** argv) {
     if (command == "bench") return fleetctl::run_bench(flags);
     if (command == "status") return fleetctl::run_status(flags);
     if (command == "topics") return fleetctl::run_topics(flags);
+    if (command == "saga") return fleetctl::run_saga(args, flags);
+    if (command == "dlq") return fleetctl::run_dlq(args, flags);
     if (command == "help" || command == "--help" || command == "-h") {
       usage();
       return 0;

@@ -8,6 +8,7 @@
 
 #include "commands.hpp"
 #include "local_stack.hpp"
+#include "running_fleet.hpp"
 
 namespace fleetctl {
 
@@ -28,6 +29,8 @@ int run_up(const Flags& flags) {
 
   LocalStack stack({data_dir(flags), false, true, broker_kind(flags)});
   stack.start();
+  // For `fleetctl saga ...` and `fleetctl dlq ...` in another terminal.
+  write_fleet_file(data_dir(flags), stack.fleet().operator_token(), stack.brokers());
   std::cout << "The fleet is up.\n"
             << "  gateway         " << stack.gateway_url() << "\n"
             << "  operator token  " << stack.fleet().operator_token() << "\n"
@@ -52,6 +55,7 @@ int run_up(const Flags& flags) {
     }
   }
   note("stopping");
+  remove_fleet_file(data_dir(flags));
   const bool clean = stack.stop();
   note(clean ? "stopped" : "stopped (some agents did not exit cleanly)");
   return clean && !crashed ? 0 : 1;

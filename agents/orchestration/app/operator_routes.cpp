@@ -3,8 +3,11 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
+#include "app/saga_handlers.hpp"
+#include "commerce/bus/envelope.hpp"
 #include "commerce/core/ids.hpp"
 #include "commerce/http/http.hpp"
+#include "commerce/log/log.hpp"
 #include "commerce/store/store.hpp"
 
 namespace orchestration {
@@ -62,8 +65,12 @@ nlohmann::json saga_json(const SagaRow& row) {
 }
 
 OperatorRoutes::OperatorRoutes(commerce::store::ConnectionPool& db, SagaRepository& sagas,
-                               std::string operator_token)
-    : db_(db), sagas_(sagas), operator_token_(std::move(operator_token)) {}
+                               SagaMetrics& metrics, SagaPolicy policy, std::string operator_token)
+    : db_(db),
+      sagas_(sagas),
+      metrics_(metrics),
+      policy_(policy),
+      operator_token_(std::move(operator_token)) {}
 
 void OperatorRoutes::register_on(commerce::http::Router& router) {
   auto guarded = [this](Response (OperatorRoutes::*handler)(const Request&)) {
@@ -77,6 +84,8 @@ void OperatorRoutes::register_on(commerce::http::Router& router) {
   };
   router.add("GET", "/sagas", guarded(&OperatorRoutes::list));
   router.add("GET", "/sagas/{id}", guarded(&OperatorRoutes::get));
+  router.add("POST", "/sagas/{id}/retry", guarded(&OperatorRoutes::retry));
+  router.add("POST", "/sagas/{id}/compensate", guarded(&OperatorRoutes::compensate));
 }
 
 Response OperatorRoutes::list(const Request& request) {
@@ -140,6 +149,50 @@ Response OperatorRoutes::get(const Request& request) {
   }
   body["steps"] = history;
   return Response::json(200, body);
+}
+
+Response OperatorRoutes::retry(const Request& request) {
+  return act(request, OperatorAction::retry);
+}
+
+Response OperatorRoutes::compensate(const Request& request) {
+  return act(request, OperatorAction::compensate);
+}
+
+// Locks the saga, lets the domain decide, and records the step and its commands (through the
+// outbox) in one transaction, exactly as a reply or a timeout would.
+Response OperatorRoutes::act(const Request& request, OperatorAction action) {
+  const auto id = request.params.at("id");
+  if (!is_uuid(id)) return Response::error(404, "not_found", "no saga " + id);
+  std::optional<SagaRow> row;
+  OperatorOutcome outcome;
+  const auto now = Clock::now();
+  db_.transact([&](pqxx::work& tx) {
+    outcome = {};
+    row = sagas_.lock(tx, id);
+    if (!row) return;
+    outcome = on_operator(row->saga, action, now, policy_);
+    if (!outcome.decision) return;
+    const auto& decision = *outcome.decision;
+    sagas_.record(tx, *row, decision, std::nullopt, now);
+    for (const auto& command : decision.commands) {
+      auto envelope = commerce::bus::make_envelope(command.type, row->saga.merchant_id,
+                                                   command.payload, nullptr, row->traceparent);
+      envelope.correlation_id = row->correlation_id;
+      commerce::store::append_outbox(tx, command_topic(command.type), row->saga.order_id, envelope);
+    }
+  });
+  if (!row) return Response::error(404, "not_found", "no saga " + id);
+  if (!outcome.decision) {
+    return Response::error(409, outcome.refusal_code, outcome.refusal_message);
+  }
+  metrics_.observe(row->type, *outcome.decision, row->started_at, now);
+  commerce::log::info(outcome.decision->note, {{"saga_id", id},
+                                               {"order_id", row->saga.order_id},
+                                               {"from", to_string(outcome.decision->from)},
+                                               {"to", to_string(outcome.decision->to)}});
+  // The saga as it is now, with its history.
+  return get(request);
 }
 
 }  // namespace orchestration

@@ -84,6 +84,13 @@ std::optional<SagaRow> SagaRepository::lock_by_order(pqxx::work& tx, const std::
   return row_from(rows[0]);
 }
 
+std::optional<SagaRow> SagaRepository::lock(pqxx::work& tx, const std::string& id) {
+  auto rows = commerce::store::exec(
+      tx, "SELECT " + kColumns + " FROM sagas WHERE id = $1::uuid FOR UPDATE", id);
+  if (rows.empty()) return std::nullopt;
+  return row_from(rows[0]);
+}
+
 std::vector<SagaRow> SagaRepository::lock_due(pqxx::work& tx, TimePoint now, std::size_t limit) {
   auto rows = commerce::store::exec(
       tx,

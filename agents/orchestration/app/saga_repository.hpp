@@ -47,6 +47,7 @@ class SagaRepository {
               const std::optional<std::string>& message_id, const std::string& note);
   std::optional<SagaRow> lock_by_order(pqxx::work& tx, const std::string& type,
                                        const std::string& order_id);
+  std::optional<SagaRow> lock(pqxx::work& tx, const std::string& id);
   // Running sagas whose deadline passed, locked; rows locked by others are skipped.
   std::vector<SagaRow> lock_due(pqxx::work& tx, TimePoint now, std::size_t limit);
   // Persists a decision (unless it is ignored) and records its step.

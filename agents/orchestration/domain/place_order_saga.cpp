@@ -135,7 +135,8 @@ std::optional<SagaEvent> saga_event_from(const std::string& type, const nlohmann
 
 std::string reason_class(const std::string& reason) {
   const auto head = reason.substr(0, reason.find(':'));
-  for (const char* known : {"out_of_stock", "payment_declined", "timeout", "order_cancelled"}) {
+  for (const char* known :
+       {"out_of_stock", "payment_declined", "timeout", "order_cancelled", kOperatorCompensated}) {
     if (head == known) return known;
   }
   return "other";
@@ -372,6 +373,56 @@ SagaDecision on_timeout(const Saga& saga, TimePoint now, const SagaPolicy& polic
       return ignore(saga, "timeout after the saga ended");
   }
   return ignore(saga, "unknown state");
+}
+
+namespace {
+
+OperatorOutcome refuse(std::string code, std::string message) {
+  return OperatorOutcome{std::nullopt, std::move(code), std::move(message)};
+}
+
+}  // namespace
+
+OperatorOutcome on_operator(const Saga& saga, OperatorAction action, TimePoint now,
+                            const SagaPolicy& policy) {
+  if (is_terminal(saga.state)) {
+    return refuse("saga_finished", "the saga ended (" + to_string(saga.state) + ")");
+  }
+  if (action == OperatorAction::retry) {
+    SagaDecision d;
+    d.from = d.to = saga.state;
+    d.data = saga.data;
+    d.data.attempts = saga.data.attempts + 1;
+    d.deadline = now + policy.step_timeout;
+    d.commands.push_back(*command_for(saga.state, saga));
+    d.note = "operator retry: sending " + step_of(saga.state) + " again (attempt " +
+             std::to_string(d.data.attempts) + ")";
+    return {std::move(d), "", ""};
+  }
+  switch (saga.state) {
+    case SagaState::reserving:
+      // A reservation may still land: the release leaves a tombstone, as on a timeout.
+      return {compensate(saga, kOperatorCompensated, false, false, now, policy,
+                         "operator compensate: releasing stock"),
+              "", ""};
+    case SagaState::authorizing:
+      return {compensate(saga, kOperatorCompensated, true, false, now, policy,
+                         "operator compensate: voiding payment"),
+              "", ""};
+    case SagaState::confirming:
+      return refuse("confirm_pending",
+                    "ConfirmOrder was sent and may still apply; a confirmed order cannot be "
+                    "cancelled. Retry the step instead");
+    case SagaState::voiding:
+    case SagaState::releasing:
+    case SagaState::cancelling:
+      return refuse("already_compensating", "the saga is compensating (" + to_string(saga.state) +
+                                                "); retry its step to send it again");
+    case SagaState::completed:
+    case SagaState::compensated:
+      break;
+  }
+  return refuse("saga_finished", "the saga ended");
 }
 
 }  // namespace orchestration

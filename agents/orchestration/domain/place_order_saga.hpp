@@ -150,6 +150,28 @@ SagaDecision decide(const Saga& saga, const SagaEvent& event, TimePoint now,
 // The current step's deadline passed.
 SagaDecision on_timeout(const Saga& saga, TimePoint now, const SagaPolicy& policy);
 
+// What an operator asks of a saga (POST /sagas/{id}/retry | compensate).
+enum class OperatorAction { retry, compensate };
+
+// The reason a saga compensated on an operator's word carries to ReleaseStock and CancelOrder.
+inline constexpr const char* kOperatorCompensated = "operator_compensated";
+
+// Either a decision to record, or why the action does not apply (a 409 for the operator).
+struct OperatorOutcome {
+  std::optional<SagaDecision> decision;
+  std::string refusal_code;  // saga_finished, already_compensating, confirm_pending
+  std::string refusal_message;
+};
+
+// retry: the current step's command again, same state, a fresh deadline, attempts + 1; for any
+// running saga (every receiver keeps one outcome per order, so a repeat changes nothing there).
+// compensate: reserving -> releasing, authorizing -> voiding, reason "operator_compensated",
+// then the usual path to compensated with the order cancelled. Refused once the saga ended, when
+// it already compensates (retry its step instead), and in confirming: ConfirmOrder was sent and
+// may still apply, after which the order can no longer be cancelled.
+OperatorOutcome on_operator(const Saga& saga, OperatorAction action, TimePoint now,
+                            const SagaPolicy& policy);
+
 // The command a state sends (nullopt for terminal states).
 std::optional<SagaCommand> command_for(SagaState state, const Saga& saga);
 // Bounded label for a compensation reason: the part before ':'.

@@ -3,9 +3,14 @@
 // topics and asserts the commands the saga emits: happy path, out of stock, declined payment,
 // timeouts, late replies, and a SIGKILLed orchestration that resumes exactly.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <fstream>
 #include <pqxx/pqxx>
+#include <sstream>
 
+#include "commerce/bus/kafka.hpp"
 #include "commerce/core/ids.hpp"
 #include "commerce/http/http.hpp"
 #include "commerce/stack/agent_harness.hpp"
@@ -60,7 +65,13 @@ class Orchestration {
     h.set("Authorization", "Bearer " + fleet_->operator_token());
     return client_.get(fleet_->api_url("orchestration") + path, h);
   }
+  commerce::http::Response post(const std::string& path) {
+    commerce::http::Headers h;
+    h.set("Authorization", "Bearer " + fleet_->operator_token());
+    return client_.post(fleet_->api_url("orchestration") + path, "", h);
+  }
   std::string api_url() { return fleet_->api_url("orchestration"); }
+  const std::string& operator_token() { return fleet_->operator_token(); }
   std::string metrics() {
     return client_.get(fleet_->admin_url("orchestration") + "/metrics").body;
   }
@@ -361,6 +372,218 @@ TEST(OrchestrationAgent, KilledMidwayResumesWithoutDuplicateDecisions) {
     EXPECT_EQ(to_states(agent.saga_of(o.id)),
               (std::vector<std::string>{"reserving", "authorizing", "confirming", "completed"}));
   }
+}
+
+// `fleetctl <args>` against this test's agent and broker: its exit code and output.
+struct CliRun {
+  int exit_code = -1;
+  std::string output;
+  // The last line that is a JSON object (the summary of dlq redrive).
+  json summary() const {
+    std::istringstream in(output);
+    json last;
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty() && line[0] == '{') last = json::parse(line);
+    }
+    return last;
+  }
+};
+
+CliRun fleetctl(Orchestration& agent, std::vector<std::string> args) {
+  static int runs = 0;
+  const auto log = ::testing::TempDir() + "/fleetctl-" + std::to_string(::getpid()) + "-" +
+                   std::to_string(++runs) + ".log";
+  args.insert(args.begin(), commerce::stack::bin_dir() + "/fleetctl");
+  commerce::stack::Process process(args,
+                                   {{"ORCHESTRATION_URL", agent.api_url()},
+                                    {"OPERATOR_TOKEN", agent.operator_token()},
+                                    {"KAFKA_BROKERS", shared().brokers}},
+                                   log);
+  CliRun run;
+  if (auto status = process.wait(60s); status && WIFEXITED(*status))
+    run.exit_code = WEXITSTATUS(*status);
+  std::ifstream in(log);
+  std::stringstream text;
+  text << in.rdbuf();
+  run.output = text.str();
+  return run;
+}
+
+bool has_note(const json& saga, const std::string& prefix) {
+  for (const auto& step : saga["steps"]) {
+    if (step["note"].get<std::string>().rfind(prefix, 0) == 0) return true;
+  }
+  return false;
+}
+
+TEST(OrchestrationAgent, OperatorRetryResendsTheStepAndCompensateUndoesIt) {
+  // Long timeouts: only the operator moves these sagas.
+  Orchestration agent(Env{{"SAGA_STEP_TIMEOUT_MS", "600000"}});
+  Order o;
+  o.place();
+  const auto first = o.await("inventory.ReserveStock");
+  ASSERT_TRUE(agent.await_state(o.id, "reserving"));
+  const auto saga_id = agent.saga_of(o.id)["id"].get<std::string>();
+
+  // Stuck in reserving (the reply never came): retry sends the same command again.
+  auto retried = fleetctl(agent, {"saga", "retry", saga_id});
+  ASSERT_EQ(retried.exit_code, 0) << retried.output;
+  EXPECT_NE(retried.output.find("reserving"), std::string::npos) << retried.output;
+  ASSERT_TRUE(
+      commerce::stack::wait_until([&] { return o.sent("inventory.ReserveStock") == 2; }, 20s));
+  for (const auto& sent : shared().commands->of("inventory.ReserveStock", o.id)) {
+    EXPECT_EQ(sent.envelope.payload, first) << "the same command, for inventory to deduplicate";
+    EXPECT_EQ(sent.envelope.correlation_id, o.placed.correlation_id);
+  }
+  auto saga = agent.saga_of(o.id);
+  EXPECT_EQ(saga["state"], "reserving");
+  EXPECT_EQ(saga["data"]["attempts"], 2);
+  EXPECT_TRUE(has_note(saga, "operator retry")) << saga.dump();
+
+  // Reserved, then stuck authorizing: compensate voids, releases and cancels, each once.
+  o.stock_reserved();
+  o.await("payment.AuthorizePayment");
+  ASSERT_TRUE(agent.await_state(o.id, "authorizing"));
+  auto compensated = fleetctl(agent, {"saga", "compensate", saga_id});
+  ASSERT_EQ(compensated.exit_code, 0) << compensated.output;
+  EXPECT_EQ(o.await("payment.VoidPayment")["reason"], "operator_compensated");
+  ASSERT_TRUE(agent.await_state(o.id, "voiding"));
+  // Already compensating: a second compensate is refused, nothing is sent.
+  auto again = agent.post("/sagas/" + saga_id + "/compensate");
+  EXPECT_EQ(again.status, 409);
+  EXPECT_EQ(json::parse(again.body)["error"]["code"], "already_compensating");
+  o.payment_authorized();  // late: the authorization is voided, not used
+  o.payment_voided();
+  EXPECT_EQ(o.await("inventory.ReleaseStock")["reason"], "operator_compensated");
+  o.stock_released();
+  EXPECT_EQ(o.await("order.CancelOrder")["reason"], "operator_compensated");
+  o.order_cancelled("operator_compensated");
+  ASSERT_TRUE(agent.await_state(o.id, "compensated"));
+  saga = agent.saga_of(o.id);
+  EXPECT_EQ(to_states(saga), (std::vector<std::string>{"reserving", "authorizing", "voiding",
+                                                       "releasing", "cancelling", "compensated"}));
+  EXPECT_TRUE(has_note(saga, "operator compensate")) << saga.dump();
+  EXPECT_EQ(o.sent("payment.AuthorizePayment"), 1u);
+  EXPECT_EQ(o.sent("payment.VoidPayment"), 1u);
+  EXPECT_EQ(o.sent("inventory.ReleaseStock"), 1u);
+  EXPECT_EQ(o.sent("order.CancelOrder"), 1u);
+  EXPECT_EQ(o.sent("order.ConfirmOrder"), 0u);
+  EXPECT_NE(agent.metrics().find("saga_compensations_total{type=\"place_order\",reason=\"operator_"
+                                 "compensated\"}"),
+            std::string::npos);
+
+  // Ended: both are refused with the API's error shape, and the CLI fails.
+  for (const char* action : {"retry", "compensate"}) {
+    auto r = agent.post("/sagas/" + saga_id + "/" + action);
+    EXPECT_EQ(r.status, 409) << action;
+    EXPECT_EQ(json::parse(r.body)["error"]["code"], "saga_finished") << r.body;
+    EXPECT_FALSE(json::parse(r.body)["error"]["message"].get<std::string>().empty());
+  }
+  auto refused = fleetctl(agent, {"saga", "retry", saga_id});
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_NE(refused.output.find("saga_finished"), std::string::npos) << refused.output;
+  EXPECT_EQ(o.sent("inventory.ReserveStock"), 2u);
+
+  commerce::http::Client anonymous;
+  EXPECT_EQ(anonymous.post(agent.api_url() + "/sagas/" + saga_id + "/retry", "").status, 401);
+  EXPECT_EQ(agent.post("/sagas/0190d9b2-6a4e-7cc1-9f00-000000000001/retry").status, 404);
+}
+
+TEST(OrchestrationAgent, OperatorCompensateIsRefusedWhileConfirmationIsPending) {
+  Orchestration agent(Env{{"SAGA_STEP_TIMEOUT_MS", "600000"}});
+  Order o;
+  o.place();
+  o.await("inventory.ReserveStock");
+  o.stock_reserved();
+  o.await("payment.AuthorizePayment");
+  o.payment_authorized();
+  o.await("order.ConfirmOrder");
+  ASSERT_TRUE(agent.await_state(o.id, "confirming"));
+  const auto saga_id = agent.saga_of(o.id)["id"].get<std::string>();
+  auto r = agent.post("/sagas/" + saga_id + "/compensate");
+  EXPECT_EQ(r.status, 409);
+  EXPECT_EQ(json::parse(r.body)["error"]["code"], "confirm_pending");
+  // The listing the CLI shows has it (not stuck: its deadline is far).
+  auto listed = fleetctl(agent, {"saga", "list", "--state", "confirming"});
+  EXPECT_EQ(listed.exit_code, 0) << listed.output;
+  EXPECT_NE(listed.output.find(saga_id), std::string::npos) << listed.output;
+  o.order_confirmed();
+  ASSERT_TRUE(agent.await_state(o.id, "completed"));
+  EXPECT_EQ(o.sent("payment.VoidPayment"), 0u);
+  EXPECT_EQ(o.sent("order.CancelOrder"), 0u);
+}
+
+TEST(OrchestrationAgent, DeadLettersAreRedrivenOnceToTheirOriginalTopic) {
+  Orchestration agent(Env{{"SAGA_STEP_TIMEOUT_MS", "600000"}});
+  // An OrderPlaced that orchestration dead-lettered (the cause since fixed), exactly as its
+  // consumer writes the copy: the original headers plus dlq.*.
+  Order o;
+  o.placed = commerce::bus::make_envelope(
+      "order.OrderPlaced", o.merchant,
+      {{"order_id", o.id},
+       {"customer_email", "ann@example.com"},
+       {"lines",
+        {{{"sku", "MUG"},
+          {"quantity", 2},
+          {"unit_price", {{"amount_minor", 1250}, {"currency", "EUR"}}},
+          {"line_total", {{"amount_minor", 2500}, {"currency", "EUR"}}}}}},
+       {"total", {{"amount_minor", 2500}, {"currency", "EUR"}}},
+       {"card_token", "tok_visa"}});
+  commerce::bus::Producer producer({shared().brokers, "test-dead-letters", {}});
+  auto dead_letter = [&] {
+    commerce::bus::OutgoingMessage m{"commerce.orchestration.dlq",
+                                     o.id,
+                                     commerce::bus::to_json_string(o.placed),
+                                     {{"message_id", o.placed.id},
+                                      {"type", "order.OrderPlaced"},
+                                      {commerce::bus::kDlqError, "database was down"},
+                                      {commerce::bus::kDlqTopic, "commerce.order.events"},
+                                      {commerce::bus::kDlqPartition, "0"},
+                                      {commerce::bus::kDlqOffset, "42"}}};
+    std::string error;
+    ASSERT_TRUE(producer.produce_and_wait({m}, 10s, &error)) << error;
+  };
+  // Twice: as if a redrive had crashed between republishing and committing.
+  dead_letter();
+  dead_letter();
+
+  auto listed = fleetctl(agent, {"dlq", "list", "orchestration"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.output;
+  EXPECT_NE(listed.output.find("type order.OrderPlaced from commerce.order.events error database "
+                               "was down"),
+            std::string::npos)
+      << listed.output;
+
+  auto dry = fleetctl(agent, {"dlq", "redrive", "orchestration", "--dry-run"});
+  ASSERT_EQ(dry.exit_code, 0) << dry.output;
+  EXPECT_GE(dry.summary()["redriven"].get<int>(), 2) << dry.output;
+  EXPECT_EQ(o.sent("inventory.ReserveStock"), 0u) << "a dry run republishes nothing";
+
+  auto first = fleetctl(agent, {"dlq", "redrive", "orchestration"});
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  EXPECT_GE(first.summary()["redriven"].get<int>(), 2) << first.output;
+  EXPECT_EQ(first.summary()["skipped"], 0) << first.output;
+
+  // Handled where it first failed; the repeat is dropped by the inbox (same message id).
+  o.await("inventory.ReserveStock");
+  ASSERT_TRUE(agent.await_state(o.id, "reserving"));
+  auto republished =
+      commerce::stack::EventCollector(shared().brokers, {"commerce.order.events"}, "test-redriven")
+          .wait_for(
+              [&](const commerce::stack::ReceivedEvent& e) { return e.envelope.id == o.placed.id; },
+              20s);
+  ASSERT_TRUE(republished) << "back on the original topic";
+  EXPECT_EQ(republished->key, o.id);
+
+  // Committed: the next run finds nothing.
+  auto second = fleetctl(agent, {"dlq", "redrive", "orchestration"});
+  ASSERT_EQ(second.exit_code, 0) << second.output;
+  EXPECT_EQ(second.summary(), json({{"redriven", 0}, {"skipped", 0}})) << second.output;
+  auto pending = fleetctl(agent, {"dlq", "list", "orchestration"});
+  EXPECT_EQ(pending.output.find("order.OrderPlaced"), std::string::npos) << pending.output;
+  EXPECT_EQ(o.sent("inventory.ReserveStock"), 1u);
+  EXPECT_LE(agent.saga_of(o.id)["steps"].size(), 2u)
+      << "one start, one noted repeat at most: " << agent.saga_of(o.id).dump();
 }
 
 }  // namespace

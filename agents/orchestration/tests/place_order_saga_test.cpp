@@ -315,7 +315,93 @@ TEST(PlaceOrderSaga, ReasonClassesAreBounded) {
   EXPECT_EQ(reason_class("payment_declined:card_declined"), "payment_declined");
   EXPECT_EQ(reason_class("timeout:authorize_payment"), "timeout");
   EXPECT_EQ(reason_class("order_cancelled:merchant"), "order_cancelled");
+  EXPECT_EQ(reason_class("operator_compensated"), "operator_compensated");
   EXPECT_EQ(reason_class("anything else"), "other");
+}
+
+TEST(PlaceOrderSaga, OperatorRetryResendsTheStepOfEveryRunningState) {
+  const auto now = kT0 + 100s;
+  for (auto state : kAllStates) {
+    auto saga = saga_in(state);
+    saga.data.reason = "earlier";
+    saga.data.attempts = 3;
+    const auto outcome = on_operator(saga, OperatorAction::retry, now, kPolicy);
+    if (is_terminal(state)) {
+      EXPECT_FALSE(outcome.decision) << to_string(state);
+      EXPECT_EQ(outcome.refusal_code, "saga_finished") << to_string(state);
+      continue;
+    }
+    ASSERT_TRUE(outcome.decision) << to_string(state);
+    const auto& d = *outcome.decision;
+    EXPECT_FALSE(d.ignored);
+    EXPECT_EQ(d.from, state);
+    EXPECT_EQ(d.to, state) << "a retry never moves the saga";
+    EXPECT_EQ(d.deadline, now + kPolicy.step_timeout);
+    EXPECT_EQ(d.data.attempts, 4);
+    EXPECT_EQ(d.data.reason, "earlier");
+    ASSERT_EQ(d.commands.size(), 1u);
+    EXPECT_EQ(d.commands[0].type, command_for(state, saga)->type);
+    EXPECT_EQ(d.commands[0].payload, command_for(state, saga)->payload);
+    EXPECT_FALSE(d.compensation);
+    EXPECT_EQ(d.note.rfind("operator retry", 0), 0u) << d.note;
+  }
+}
+
+TEST(PlaceOrderSaga, OperatorCompensateOnlyBeforeConfirmation) {
+  const auto now = kT0 + 100s;
+  struct Case {
+    SagaState state;
+    std::optional<SagaState> to;  // nullopt: refused
+    std::string command_or_refusal;
+  };
+  for (const auto& c : std::vector<Case>{{S::reserving, S::releasing, "inventory.ReleaseStock"},
+                                         {S::authorizing, S::voiding, "payment.VoidPayment"},
+                                         {S::confirming, std::nullopt, "confirm_pending"},
+                                         {S::voiding, std::nullopt, "already_compensating"},
+                                         {S::releasing, std::nullopt, "already_compensating"},
+                                         {S::cancelling, std::nullopt, "already_compensating"},
+                                         {S::completed, std::nullopt, "saga_finished"},
+                                         {S::compensated, std::nullopt, "saga_finished"}}) {
+    const auto outcome = on_operator(saga_in(c.state), OperatorAction::compensate, now, kPolicy);
+    if (!c.to) {
+      EXPECT_FALSE(outcome.decision) << to_string(c.state);
+      EXPECT_EQ(outcome.refusal_code, c.command_or_refusal) << to_string(c.state);
+      EXPECT_FALSE(outcome.refusal_message.empty());
+      continue;
+    }
+    ASSERT_TRUE(outcome.decision) << to_string(c.state);
+    const auto& d = *outcome.decision;
+    EXPECT_EQ(d.to, *c.to);
+    EXPECT_EQ(types(d), std::vector<std::string>{c.command_or_refusal});
+    EXPECT_EQ(d.commands[0].payload.at("reason"), "operator_compensated");
+    EXPECT_EQ(d.data.reason, "operator_compensated");
+    EXPECT_EQ(d.compensation, "operator_compensated");
+    EXPECT_EQ(d.data.attempts, 1);
+    EXPECT_EQ(d.deadline, now + kPolicy.step_timeout);
+    EXPECT_EQ(d.note.rfind("operator compensate", 0), 0u) << d.note;
+  }
+}
+
+TEST(PlaceOrderSaga, OperatorCompensateEndsWithTheOrderCancelledOnce) {
+  auto saga = saga_in(S::authorizing);
+  std::vector<std::string> sent;
+  auto step = [&](const SagaDecision& d) {
+    for (auto& t : types(d)) sent.push_back(t);
+    saga.state = d.to;
+    saga.data = d.data;
+    saga.deadline = d.deadline;
+  };
+  step(*on_operator(saga, OperatorAction::compensate, kT0, kPolicy).decision);
+  EXPECT_TRUE(decide(saga, {K::payment_authorized, ""}, kT0, kPolicy).ignored)
+      << "a late authorization is voided, not used";
+  step(decide(saga, {K::payment_voided, ""}, kT0, kPolicy));
+  step(decide(saga, {K::stock_released, ""}, kT0, kPolicy));
+  EXPECT_EQ(saga.state, S::cancelling);
+  EXPECT_FALSE(on_operator(saga, OperatorAction::compensate, kT0, kPolicy).decision);
+  step(decide(saga, {K::order_cancelled, "operator_compensated"}, kT0, kPolicy));
+  EXPECT_EQ(saga.state, S::compensated);
+  EXPECT_EQ(sent, (std::vector<std::string>{"payment.VoidPayment", "inventory.ReleaseStock",
+                                            "order.CancelOrder"}));
 }
 
 }  // namespace
