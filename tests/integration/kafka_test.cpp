@@ -377,7 +377,9 @@ TEST_F(KafkaAgent, KcatCommandIsHandledMalformedOneIsDeadLetteredAndTheNextIsSti
 
 TEST_F(KafkaAgent, ConsumerLagPerPartitionAndDeadLetterCountAreOnMetrics) {
   const std::string commands = commerce::bus::topics::commands("inventory");
-  const std::string dead_letters = "bus_messages_dead_lettered_total{topic=\"" + commands + "\"}";
+  // Counted per message type (from the type header), the label set the metrics catalogue names.
+  const std::string dead_letters =
+      "bus_messages_dead_lettered_total{type=\"inventory.ReserveStock\"}";
   const double before = std::max(0.0, series(metrics(), dead_letters));
 
   const std::string key = "metrics-" + commerce::core::random_hex(6);
@@ -410,8 +412,8 @@ TEST_F(KafkaAgent, ConsumerLagPerPartitionAndDeadLetterCountAreOnMetrics) {
         text = metrics();
         lags.clear();
         for (int p = 0; p < partitions; ++p) {
-          lags.push_back(series(text, "bus_consumer_lag_messages{topic=\"" + commands + "\",partition=\"" +
-                                          std::to_string(p) + "\"}"));
+          lags.push_back(series(text, "bus_consumer_lag_messages{topic=\"" + commands +
+                                          "\",partition=\"" + std::to_string(p) + "\"}"));
         }
         return std::all_of(lags.begin(), lags.end(), [](double lag) { return lag == 0; });
       },

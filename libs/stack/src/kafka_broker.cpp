@@ -331,6 +331,13 @@ void KafkaBroker::stop() {
   }
 }
 
+void KafkaBroker::kill() {
+  if (!process_) return;
+  process_->signal(SIGKILL);
+  process_->wait(30s);
+  process_.reset();
+}
+
 KafkaBroker& KafkaBroker::shared() {
   static std::mutex mutex;
   static KafkaBroker instance;

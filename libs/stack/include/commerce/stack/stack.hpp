@@ -134,6 +134,8 @@ class KafkaBroker {
   // metadata request. Throws with the broker's log tail when it does not within the timeout.
   void start();
   void stop();  // controlled shutdown (SIGTERM), SIGKILL after a grace period
+  // SIGKILL (a crash); start() brings it back on the same ports and data.
+  void kill();
   bool running();
   const std::string& bootstrap() const { return bootstrap_; }
   const std::string& log_file() const { return log_file_; }
