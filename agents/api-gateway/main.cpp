@@ -38,7 +38,8 @@ int main() {
     agent.subscribe({commerce::bus::topics::events("merchant")});
 
     gateway::IdempotencyStore idempotency(
-        agent.db(), config.get_millis("IDEMPOTENCY_TTL", std::chrono::hours(24)));
+        agent.db(), config.get_millis("IDEMPOTENCY_TTL", std::chrono::hours(24)),
+        config.get_millis("IDEMPOTENCY_LEASE", std::chrono::seconds(10)));
     const auto sweep_interval =
         config.get_millis("IDEMPOTENCY_SWEEP_INTERVAL", std::chrono::minutes(1));
     agent.add_worker("idempotency-expiry", [&](std::stop_token stop) {

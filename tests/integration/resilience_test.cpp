@@ -155,6 +155,23 @@ TEST_F(Resilience, BrokerKilledMidFlightLosesNothingAndDoesNothingTwice) {
   expect_settled_once(sku, kOrders, 180s);
 }
 
+TEST_F(Resilience, PostgresRestartedMidFlightFinishesEverySagaOnce) {
+  const auto sku = add_product("TEAPOT", 1100, 100000);
+  constexpr int kOrders = 100;
+  Load load;
+  start_load(load, sku, kOrders);
+  wait_mid_flight();
+  // A fast shutdown (every connection of every agent breaks), then the same cluster again.
+  auto& postgres = stack::EmbeddedPostgres::shared();
+  postgres.stop();
+  std::cout << "PostgreSQL stopped with " << load.placed << " orders placed" << std::endl;
+  postgres.start();
+  // Orders sent while it was down got 503s and were retried with the same Idempotency-Key.
+  for (auto& c : load.clients) c.join();
+  EXPECT_EQ(load.failures, 0);
+  expect_settled_once(sku, kOrders, 120s);
+}
+
 // Last in this binary: it stops the fleet.
 TEST_F(Resilience, EveryAgentExitsZeroOnSigterm) {
   // Some work first, so the agents have batches, outbox rows and connections to wind down.

@@ -5,8 +5,10 @@
 namespace gateway {
 
 IdempotencyStore::IdempotencyStore(commerce::store::ConnectionPool& db,
-                                   std::chrono::milliseconds ttl)
-    : db_(db), ttl_interval_(std::to_string(ttl.count()) + " milliseconds") {}
+                                   std::chrono::milliseconds ttl, std::chrono::milliseconds lease)
+    : db_(db),
+      ttl_interval_(std::to_string(ttl.count()) + " milliseconds"),
+      lease_interval_(std::to_string(lease.count()) + " milliseconds") {}
 
 std::optional<StoredRequest> IdempotencyStore::claim(const std::string& scope,
                                                      const std::string& key,
@@ -43,6 +45,19 @@ std::optional<StoredRequest> IdempotencyStore::claim(const std::string& scope,
                               "AND created_at < now() - $3::interval",
                               scope, key, ttl_interval_);
         return;  // and claim again
+      }
+      if (r[0][1].as<std::string>() == "in_progress" && r[0][0].as<std::string>() == request_hash) {
+        // An abandoned claim of the same request: take it over (and restart its lease).
+        const auto taken = commerce::store::exec(
+            tx,
+            "UPDATE idempotency_keys SET created_at = now() WHERE merchant_id = $1 AND key = $2 "
+            "AND request_hash = $3 AND state = 'in_progress' "
+            "AND created_at < now() - $4::interval RETURNING 1",
+            scope, key, request_hash, lease_interval_);
+        if (!taken.empty()) {
+          claimed = true;
+          return;
+        }
       }
       StoredRequest stored;
       stored.request_hash = r[0][0].as<std::string>();

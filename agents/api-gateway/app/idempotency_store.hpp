@@ -12,7 +12,11 @@ namespace gateway {
 
 class IdempotencyStore {
  public:
-  IdempotencyStore(commerce::store::ConnectionPool& db, std::chrono::milliseconds ttl);
+  // A claim still in progress after `lease` was abandoned (its gateway crashed or lost the
+  // database before completing it): the next request with the same key and body takes it over.
+  // That is safe because the upstream agent deduplicates by the forwarded key as well.
+  IdempotencyStore(commerce::store::ConnectionPool& db, std::chrono::milliseconds ttl,
+                   std::chrono::milliseconds lease = std::chrono::seconds(10));
 
   // Claims the key for this request (inserting it 'in_progress' and committing) and returns
   // nullopt; or, when another request holds the key, returns what it stored.
@@ -27,7 +31,8 @@ class IdempotencyStore {
 
  private:
   commerce::store::ConnectionPool& db_;
-  std::string ttl_interval_;  // e.g. "86400 seconds", bound as a parameter
+  std::string ttl_interval_;
+  std::string lease_interval_;  // e.g. "86400 seconds", bound as a parameter
 };
 
 }  // namespace gateway

@@ -40,6 +40,9 @@ Response UpstreamProxy::forward(const commerce::http::Request& request, const Ro
   if (!context.authorization.empty()) headers.set("Authorization", context.authorization);
   headers.set("X-Request-Id", context.request_id);
   headers.set("traceparent", context.traceparent);
+  // The agent deduplicates by it too: the gateway's own record of a key can outlive neither a
+  // database outage between claiming and completing it nor a crash of the gateway.
+  if (auto key = request.headers.get("Idempotency-Key")) headers.set("Idempotency-Key", *key);
 
   const auto started = std::chrono::steady_clock::now();
   auto observe = [&] {

@@ -101,12 +101,19 @@ Response HttpRoutes::place_order(const Request& request) {
   std::vector<std::string> skus;
   for (const auto& line : placing.lines) skus.push_back(line.sku);
   const auto order_id = commerce::core::uuid_v7();
+  // Forwarded by the gateway (or sent by a direct caller): a retried POST gets its first order.
+  std::optional<std::string> idempotency_key;
+  if (auto key = request.headers.get("Idempotency-Key"); key && !key->empty()) {
+    idempotency_key = *key;
+  }
+  bool replayed = false;
   std::optional<OrderRecord> placed;
   std::optional<PricingError> rejected;
   std::vector<std::string> missing;
   auto place = [&](bool looked_up) {
     db_.transact([&](pqxx::work& tx) {
       placed.reset();
+      replayed = false;
       rejected.reset();
       missing.clear();
       const Catalogue catalogue = prices_.find(tx, merchant_id, skus);
@@ -121,7 +128,13 @@ Response HttpRoutes::place_order(const Request& request) {
       }
       const auto& priced_order = std::get<PricedOrder>(priced);
       placed = orders_.insert(tx, order_id, merchant_id, placing.customer_email, priced_order,
-                              placing.card_token);
+                              placing.card_token, idempotency_key);
+      if (!placed) {
+        // Placed before under this key: answer with that order; nothing new happens.
+        placed = orders_.find_by_idempotency_key(tx, merchant_id, *idempotency_key);
+        replayed = true;
+        return;
+      }
       auto payload =
           order_placed_payload(order_id, placing.customer_email, priced_order, placing.card_token);
       commerce::store::append_outbox(
@@ -154,6 +167,14 @@ Response HttpRoutes::place_order(const Request& request) {
         {"error",
          {{"code", rejected->code}, {"message", rejected->message}, {"field", rejected->field}}}};
     return Response::json(422, error);
+  }
+  if (replayed) {
+    if (!placed) {
+      return Response::error(503, "retry", "the order for this Idempotency-Key is settling");
+    }
+    commerce::log::info("order placed before under this idempotency key",
+                        {{"order_id", placed->id}, {"merchant_id", merchant_id}});
+    return Response::json(201, order_json(*placed, true));
   }
   metrics_.placed();  // after the commit: an order counts once it exists
   commerce::log::info("order placed", {{"order_id", order_id}, {"merchant_id", merchant_id}});

@@ -33,10 +33,10 @@ OrderRecord order_from_row(const pqxx::row& row) {
 
 }  // namespace
 
-OrderRecord OrderRepository::insert(pqxx::work& tx, const std::string& id,
-                                    const std::string& merchant_id,
-                                    const std::string& customer_email, const PricedOrder& priced,
-                                    const std::string& card_token) {
+std::optional<OrderRecord> OrderRepository::insert(
+    pqxx::work& tx, const std::string& id, const std::string& merchant_id,
+    const std::string& customer_email, const PricedOrder& priced, const std::string& card_token,
+    const std::optional<std::string>& idempotency_key) {
   nlohmann::json lines = nlohmann::json::array();
   int line_no = 1;
   for (const auto& line : priced.lines) {
@@ -51,12 +51,14 @@ OrderRecord OrderRepository::insert(pqxx::work& tx, const std::string& id,
       {"total", {{"amount_minor", priced.total.amount_minor}, {"currency", priced.total.currency}}},
       {"lines", priced.lines.size()}};
   // Order, lines and the "placed" entry in one statement: one round trip on the hot path.
-  auto placed = commerce::store::exec1(
+  // A repeated idempotency key inserts nothing (and so no lines or timeline): no row back.
+  auto placed = commerce::store::exec(
       tx,
       "WITH o AS ("
       "  INSERT INTO orders (id, merchant_id, status, customer_email, currency, total_minor, "
-      "  card_token, placed_at, updated_at) "
-      "  VALUES ($1, $2, 'pending', $3, $4, $5, $6, clock_timestamp(), clock_timestamp()) "
+      "  card_token, placed_at, updated_at, idempotency_key) "
+      "  VALUES ($1, $2, 'pending', $3, $4, $5, $6, clock_timestamp(), clock_timestamp(), $9) "
+      "  ON CONFLICT (merchant_id, idempotency_key) DO NOTHING "
       "  RETURNING id, merchant_id, placed_at), "
       "l AS ("
       "  INSERT INTO order_lines (order_id, line_no, merchant_id, sku, title, quantity, "
@@ -70,7 +72,8 @@ OrderRecord OrderRepository::insert(pqxx::work& tx, const std::string& id,
       "SELECT " +
           rfc3339("placed_at") + " FROM o",
       id, merchant_id, customer_email, priced.total.currency, priced.total.amount_minor, card_token,
-      lines.dump(), detail.dump());
+      lines.dump(), detail.dump(), idempotency_key);
+  if (placed.empty()) return std::nullopt;
   OrderRecord order;
   order.id = id;
   order.merchant_id = merchant_id;
@@ -78,7 +81,7 @@ OrderRecord OrderRepository::insert(pqxx::work& tx, const std::string& id,
   order.customer_email = customer_email;
   order.total = priced.total;
   order.card_token = card_token;
-  order.placed_at = placed[0].as<std::string>();
+  order.placed_at = placed[0][0].as<std::string>();
   order.lines = priced.lines;
   order.timeline.push_back(TimelineRow{order.placed_at, "placed", detail});
   return order;
@@ -111,6 +114,16 @@ std::optional<OrderRecord> OrderRepository::find(pqxx::work& tx, const std::stri
                                      nlohmann::json::parse(row[2].as<std::string>())});
   }
   return o;
+}
+
+std::optional<OrderRecord> OrderRepository::find_by_idempotency_key(pqxx::work& tx,
+                                                                    const std::string& merchant_id,
+                                                                    const std::string& key) {
+  auto rows = commerce::store::exec(
+      tx, "SELECT id::text FROM orders WHERE merchant_id = $1 AND idempotency_key = $2",
+      merchant_id, key);
+  if (rows.empty()) return std::nullopt;
+  return find(tx, merchant_id, rows[0][0].as<std::string>());
 }
 
 std::optional<OrderRecord> OrderRepository::lock(pqxx::work& tx, const std::string& merchant_id,

@@ -40,9 +40,15 @@ struct OrderPage {
 class OrderRepository {
  public:
   // Inserts the order, its lines and the "placed" timeline entry; returns the order as stored.
-  OrderRecord insert(pqxx::work& tx, const std::string& id, const std::string& merchant_id,
-                     const std::string& customer_email, const PricedOrder& priced,
-                     const std::string& card_token);
+  // Nullopt when the merchant already has an order with this idempotency key (a retried POST).
+  std::optional<OrderRecord> insert(pqxx::work& tx, const std::string& id,
+                                    const std::string& merchant_id,
+                                    const std::string& customer_email, const PricedOrder& priced,
+                                    const std::string& card_token,
+                                    const std::optional<std::string>& idempotency_key);
+  // The order a POST with this idempotency key created, with lines and timeline.
+  std::optional<OrderRecord> find_by_idempotency_key(pqxx::work& tx, const std::string& merchant_id,
+                                                     const std::string& key);
 
   // The order with lines and timeline, or nullopt (unknown or another merchant's).
   std::optional<OrderRecord> find(pqxx::work& tx, const std::string& merchant_id,

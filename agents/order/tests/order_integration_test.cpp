@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <pqxx/pqxx>
+#include <set>
 #include <thread>
 
 #include "commerce/core/ids.hpp"
@@ -204,6 +205,44 @@ TEST(OrderAgent, PlacesAnOrderPricedFromTheCatalogue) {
   // Another merchant sees nothing.
   expect_error(get(new_merchant(), "/v1/orders/" + id), 404, "not_found", "");
   expect_error(get(m, "/v1/orders/not-a-uuid"), 404, "not_found", "");
+}
+
+TEST(OrderAgent, ARepeatedIdempotencyKeyGetsTheFirstOrderAndNothingNew) {
+  const auto m = new_merchant();
+  add_product(m, "CUP", 800);
+  auto headers = merchant_headers(m);
+  headers.set("Idempotency-Key", "retry-" + commerce::core::uuid_v7());
+  const auto body = order_body({{"CUP", 2}}).dump();
+  // Concurrent and sequential repeats, as a gateway taking over an abandoned claim would send.
+  std::vector<Response> answers(4);
+  {
+    std::vector<std::thread> senders;
+    for (auto& answer : answers) {
+      senders.emplace_back(
+          [&] { answer = stack().client.post(stack().order_api + "/v1/orders", body, headers); });
+    }
+    for (auto& t : senders) t.join();
+  }
+  answers.push_back(stack().client.post(stack().order_api + "/v1/orders", body, headers));
+  const auto id = json::parse(answers[0].body).value("id", "");
+  for (const auto& r : answers) {
+    ASSERT_EQ(r.status, 201) << r.body;
+    EXPECT_EQ(json::parse(r.body)["id"], id);
+  }
+  ASSERT_TRUE(stack().events->await("order.OrderPlaced", id));
+  auto list = json::parse(get(m, "/v1/orders").body);
+  EXPECT_EQ(list["orders"].size(), 1u) << list.dump();
+  // No OrderPlaced for a second order of this merchant arrives (one would follow right behind).
+  std::set<std::string> placed_orders;
+  EXPECT_FALSE(stack().events->wait_for(
+      [&](const auto& e) {
+        if (e.envelope.type == "order.OrderPlaced" && e.envelope.merchant_id == m) {
+          placed_orders.insert(e.key);
+        }
+        return placed_orders.size() > 1;
+      },
+      std::chrono::seconds(2)));
+  EXPECT_EQ(stack().events->count("order.OrderPlaced", id), 1u);
 }
 
 TEST(OrderAgent, CommandsConfirmAndCancelOnceAndTheTimelineTellsTheStory) {
