@@ -12,6 +12,7 @@ int run_up(const Flags& flags);
 int run_demo(const Flags& flags);
 int run_bench(const Flags& flags);
 int run_status(const Flags& flags);
+int run_logs(const Flags& flags);
 
 // <source>/.fleet unless --data is given.
 std::string data_dir(const Flags& flags);

@@ -36,6 +36,9 @@ void usage() {
                "                                           the demo scenario (default 300 orders)\n"
                "  bench  [--rate R] [--seconds S] [--warmup W]  open-loop load (300/s, 30 s, 5 s)\n"
                "  status                                   which agents of `up` answer /readyz\n"
+               "  logs   --trace ID [--dir D] [--json]    one trace's log lines from every\n"
+               "                                           agent, in time order (ID: trace id or\n"
+               "                                           traceparent; D: <data>/logs)\n"
                "Environment: DATABASE_URL and KAFKA_BROKERS use an existing PostgreSQL and Kafka;\n"
                "PG_PORT moves the embedded PostgreSQL (default 55432).\n";
 }
@@ -59,6 +62,8 @@ int main(int argc, char** argv) {
     arg = arg.substr(2);
     if (auto eq = arg.find('='); eq != std::string::npos) {
       flags[arg.substr(0, eq)] = arg.substr(eq + 1);
+    } else if (arg == "json") {  // a switch: takes no value
+      flags[arg] = "true";
     } else if (i + 1 < argc) {
       flags[arg] = argv[++i];
     } else {
@@ -71,6 +76,7 @@ int main(int argc, char** argv) {
     if (command == "demo") return fleetctl::run_demo(flags);
     if (command == "bench") return fleetctl::run_bench(flags);
     if (command == "status") return fleetctl::run_status(flags);
+    if (command == "logs") return fleetctl::run_logs(flags);
     if (command == "help" || command == "--help" || command == "-h") {
       usage();
       return 0;
