@@ -481,7 +481,7 @@ TEST(Client, ConnectionRefusedAndBadUrlsThrow) {
 }
 
 TEST(Trace, EachRequestIsASpanAndOutgoingCallsNameItAsParent) {
-  // downstream reports the traceparent it received and the context its handler ran in.
+  // downstream reports the traceparent its handler sees and the context it ran in.
   Router downstream_router;
   downstream_router.add("GET", "/seen", [](const Request& r) {
     const auto& c = commerce::log::current_context();
@@ -524,10 +524,12 @@ TEST(Trace, EachRequestIsASpanAndOutgoingCallsNameItAsParent) {
   const std::string own = "00-" + trace + "-" + span + "-01";
   EXPECT_EQ(body["header"], own) << "handlers pass on the traceparent naming their span";
   EXPECT_EQ(r.headers.get("traceparent"), own) << "the caller can quote it";
-  EXPECT_EQ(body["downstream"]["received"], own);
+  // downstream got front's traceparent: its span is a child of front's.
+  const std::string downstream_span = body["downstream"]["span_id"];
   EXPECT_EQ(body["downstream"]["trace_id"], trace);
   EXPECT_EQ(body["downstream"]["parent_span_id"], span);
-  EXPECT_NE(body["downstream"]["span_id"], span);
+  EXPECT_NE(downstream_span, span);
+  EXPECT_EQ(body["downstream"]["received"], "00-" + trace + "-" + downstream_span + "-01");
 
   // No (or a broken) traceparent: the server starts a trace and says which.
   Headers broken;
