@@ -16,6 +16,7 @@
 #include "commerce/core/ids.hpp"
 #include "commerce/core/traceparent.hpp"
 #include "commerce/http/http.hpp"
+#include "commerce/log/log.hpp"
 #include "commerce/stack/stack.hpp"
 
 namespace {
@@ -44,10 +45,15 @@ class RecordingUpstream {
   RecordingUpstream() {
     commerce::http::Router router;
     auto record = [this](const Request& r) {
+      // The server hands handlers a traceparent naming its own span; the one the gateway sent
+      // is that span's parent.
+      const auto& trace = commerce::log::current_context();
+      const std::string received = trace.parent_span_id.empty() ? ""
+                                                                : "00-" + trace.trace_id + "-" +
+                                                                      trace.parent_span_id + "-01";
       std::lock_guard lock(mutex_);
       seen_.push_back({r.method, r.target, r.body, r.header("X-Merchant-Id"),
-                       r.header("X-Request-Id"), r.header("traceparent"),
-                       r.header("Authorization")});
+                       r.header("X-Request-Id"), received, r.header("Authorization")});
       return seen_.size();
     };
     router.add("POST", "/v1/products", [record](const Request& r) {
