@@ -19,6 +19,7 @@ int run_topics(const Flags& flags);
 // Operator commands against a running fleet (saga.cpp, dlq.cpp).
 int run_saga(const std::vector<std::string>& args, const Flags& flags);
 int run_dlq(const std::vector<std::string>& args, const Flags& flags);
+int run_logs(const Flags& flags);
 
 // <source>/.fleet unless --data is given.
 std::string data_dir(const Flags& flags);

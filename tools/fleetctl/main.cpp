@@ -55,6 +55,9 @@ void usage() {
                "saga and dlq find the fleet of `up` (<data>/fleet.json), or take "
                "--url/ORCHESTRATION_URL,\n"
                "--token/OPERATOR_TOKEN and --brokers/KAFKA_BROKERS.\n"
+               "  logs   --trace ID [--dir D] [--json]    one trace's log lines from every\n"
+               "                                           agent, in time order (ID: trace id or\n"
+               "                                           traceparent; D: <data>/logs)\n"
                "Environment: DATABASE_URL and KAFKA_BROKERS use an existing PostgreSQL and Kafka;\n"
                "FLEET_BROKER=dev|kafka is the default for --broker; PG_PORT moves the embedded\n"
                "PostgreSQL (default 55432).\n";
@@ -83,7 +86,7 @@ int main(int argc, char** argv) {
       return 2;
     }
     arg = arg.substr(2);
-    if (arg == "stuck" || arg == "dry-run" || arg == "all") {
+    if (arg == "stuck" || arg == "dry-run" || arg == "all" || arg == "json") {
       flags[arg] = "true";  // switches take no value
     } else if (auto eq = arg.find('='); eq != std::string::npos) {
       flags[arg.substr(0, eq)] = arg.substr(eq + 1);
@@ -102,6 +105,7 @@ int main(int argc, char** argv) {
     if (command == "topics") return fleetctl::run_topics(flags);
     if (command == "saga") return fleetctl::run_saga(args, flags);
     if (command == "dlq") return fleetctl::run_dlq(args, flags);
+    if (command == "logs") return fleetctl::run_logs(flags);
     if (command == "help" || command == "--help" || command == "-h") {
       usage();
       return 0;

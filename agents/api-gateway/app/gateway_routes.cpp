@@ -47,6 +47,12 @@ Response GatewayRoutes::handle(const Request& request, const RouteSpec& route) {
     response = Response::error(503, "unavailable", "the gateway cannot serve this request now");
   }
   response.headers.set("X-Request-Id", context.request_id);
+  // One line per request: the start of every trace a merchant may quote.
+  commerce::log::info("request", {{"method", request.method},
+                                  {"route", route.pattern},
+                                  {"upstream", route.upstream},
+                                  {"status", std::to_string(response.status)},
+                                  {"request_id", context.request_id}});
   return response;
 }
 

@@ -16,6 +16,7 @@
 #include "commerce/core/ids.hpp"
 #include "commerce/core/traceparent.hpp"
 #include "commerce/http/http.hpp"
+#include "commerce/log/log.hpp"
 #include "commerce/stack/stack.hpp"
 
 namespace {
@@ -44,10 +45,15 @@ class RecordingUpstream {
   RecordingUpstream() {
     commerce::http::Router router;
     auto record = [this](const Request& r) {
+      // The server hands handlers a traceparent naming its own span; the one the gateway sent
+      // is that span's parent.
+      const auto& trace = commerce::log::current_context();
+      const std::string received = trace.parent_span_id.empty() ? ""
+                                                                : "00-" + trace.trace_id + "-" +
+                                                                      trace.parent_span_id + "-01";
       std::lock_guard lock(mutex_);
       seen_.push_back({r.method, r.target, r.body, r.header("X-Merchant-Id"),
-                       r.header("X-Request-Id"), r.header("traceparent"),
-                       r.header("Authorization")});
+                       r.header("X-Request-Id"), received, r.header("Authorization")});
       return seen_.size();
     };
     router.add("POST", "/v1/products", [record](const Request& r) {
@@ -326,7 +332,13 @@ TEST(GatewayHeaders, ClientMerchantIdIsOverriddenAndIdsTravel) {
   ASSERT_EQ(seen.size(), 1u);
   EXPECT_EQ(seen[0].merchant_id, m.id);
   EXPECT_EQ(seen[0].request_id, "req-" + marker);
-  EXPECT_EQ(seen[0].traceparent, trace);
+  // The trace carries on; the upstream's parent is the gateway's own span, which the caller
+  // gets back in the response to quote.
+  const auto upstream_trace = commerce::core::TraceParent::parse(seen[0].traceparent);
+  ASSERT_TRUE(upstream_trace) << seen[0].traceparent;
+  EXPECT_EQ(upstream_trace->trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_NE(upstream_trace->span_id, "00f067aa0ba902b7");
+  EXPECT_EQ(r.headers.get("traceparent"), seen[0].traceparent);
   EXPECT_TRUE(seen[0].authorization.empty()) << "the API key must not travel upstream";
 
   // Without them the gateway makes its own.
@@ -338,6 +350,7 @@ TEST(GatewayHeaders, ClientMerchantIdIsOverriddenAndIdsTravel) {
   ASSERT_TRUE(r2.headers.get("X-Request-Id"));
   EXPECT_EQ(seen2[0].request_id, *r2.headers.get("X-Request-Id"));
   EXPECT_TRUE(commerce::core::TraceParent::parse(seen2[0].traceparent)) << seen2[0].traceparent;
+  EXPECT_EQ(r2.headers.get("traceparent"), seen2[0].traceparent);
 }
 
 TEST(GatewayUpstreams, UnreachableIs503AndSlowIs504) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "commerce/bus/topics.hpp"
+#include "commerce/log/log.hpp"
 #include "commerce/store/store.hpp"
 #include "domain/messages.hpp"
 
@@ -43,6 +44,7 @@ void CommandHandlers::reserve(commerce::store::MessageContext& ctx) {
     ctx.emit(topic, command.order_id, messages::kStockReservationFailed,
              messages::stock_reservation_failed(command.order_id, decision.shortages));
     metrics_.out_of_stock(decision.shortages.size());
+    commerce::log::info("stock reservation failed", {{"order_id", command.order_id}});
     return;
   }
   stock_.commit_reservation(tx, merchant, command.order_id, decision.allocations, decision.changes);
@@ -50,6 +52,7 @@ void CommandHandlers::reserve(commerce::store::MessageContext& ctx) {
            messages::stock_reserved(command.order_id, decision.allocations));
   emit_level_changes(ctx, decision.changes);
   metrics_.reserved();
+  commerce::log::info("stock reserved", {{"order_id", command.order_id}});
 }
 
 void CommandHandlers::release(commerce::store::MessageContext& ctx) {
@@ -87,6 +90,7 @@ void CommandHandlers::release(commerce::store::MessageContext& ctx) {
       ctx.emit(topic, command.order_id, messages::kStockReleased,
                messages::stock_released(command.order_id));
       emit_level_changes(ctx, changes);
+      commerce::log::info("stock released", {{"order_id", command.order_id}});
       return;
     }
   }

@@ -32,8 +32,8 @@ void SagaHandlers::on_order_placed(commerce::store::MessageContext& ctx) {
   ctx.emit(command_topic(start.command.type), start.saga.order_id, start.command.type,
            start.command.payload);
   metrics_.started(kPlaceOrderSaga);
-  commerce::log::debug("saga started",
-                       {{"saga_id", start.saga.id}, {"order_id", start.saga.order_id}});
+  commerce::log::info("saga started",
+                      {{"saga_id", start.saga.id}, {"order_id", start.saga.order_id}});
 }
 
 void SagaHandlers::on_reply(commerce::store::MessageContext& ctx) {
@@ -62,11 +62,11 @@ void SagaHandlers::on_reply(commerce::store::MessageContext& ctx) {
   if (decision.ignored) {
     commerce::log::info(decision.note, {{"saga_id", row->saga.id}, {"order_id", order_id}});
   } else {
-    commerce::log::debug("saga moved", {{"saga_id", row->saga.id},
-                                        {"order_id", order_id},
-                                        {"from", to_string(decision.from)},
-                                        {"to", to_string(decision.to)},
-                                        {"note", decision.note}});
+    commerce::log::info("saga moved", {{"saga_id", row->saga.id},
+                                       {"order_id", order_id},
+                                       {"from", to_string(decision.from)},
+                                       {"to", to_string(decision.to)},
+                                       {"note", decision.note}});
   }
 }
 

@@ -5,6 +5,7 @@
 
 #include "app/saga_handlers.hpp"
 #include "commerce/bus/envelope.hpp"
+#include "commerce/core/traceparent.hpp"
 #include "commerce/log/log.hpp"
 #include "commerce/store/store.hpp"
 
@@ -35,12 +36,17 @@ std::size_t SagaTimeouts::sweep() {
   db_.transact([&](pqxx::work& tx) {
     observed.clear();
     for (const auto& row : sagas_.lock_due(tx, now, kBatch)) {
+      // A timeout is a hop of the saga's trace: its own span, a child of the one that started it.
+      const auto parent = commerce::core::TraceParent::parse(row.traceparent);
+      const auto span = commerce::core::TraceParent::next_hop(row.traceparent);
+      commerce::log::ScopedContext trace_scope(commerce::log::Context{
+          "", row.correlation_id, "", span.trace_id, span.span_id, parent ? parent->span_id : ""});
       auto decision = on_timeout(row.saga, now, policy_);
       sagas_.record(tx, row, decision, std::nullopt, now);
       for (const auto& command : decision.commands) {
         // The saga's correlation and trace carry on, though no message caused this one.
         auto envelope = commerce::bus::make_envelope(command.type, row.saga.merchant_id,
-                                                     command.payload, nullptr, row.traceparent);
+                                                     command.payload, nullptr, span.to_string());
         envelope.correlation_id = row.correlation_id;
         commerce::store::append_outbox(tx, command_topic(command.type), row.saga.order_id,
                                        envelope);

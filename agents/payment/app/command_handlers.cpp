@@ -1,6 +1,7 @@
 #include "app/command_handlers.hpp"
 
 #include "commerce/bus/topics.hpp"
+#include "commerce/log/log.hpp"
 #include "commerce/store/store.hpp"
 #include "domain/messages.hpp"
 
@@ -35,6 +36,8 @@ void CommandHandlers::authorize(commerce::store::MessageContext& ctx) {
         topic, command.order_id, messages::kPaymentAuthorized,
         messages::payment_authorized(command.order_id, result.authorization_id, command.amount));
     metrics_.authorized(command.amount);
+    commerce::log::info("payment authorized", {{"order_id", command.order_id},
+                                               {"authorization_id", result.authorization_id}});
     return;
   }
   // An adapter answering a reason outside our vocabulary is still a decline, of a bad card.
@@ -46,6 +49,7 @@ void CommandHandlers::authorize(commerce::store::MessageContext& ctx) {
   ctx.emit(topic, command.order_id, messages::kPaymentDeclined,
            messages::payment_declined(command.order_id, reason, code));
   metrics_.declined(reason);
+  commerce::log::info("payment declined", {{"order_id", command.order_id}, {"reason", reason}});
 }
 
 void CommandHandlers::void_payment(commerce::store::MessageContext& ctx) {
@@ -82,6 +86,7 @@ void CommandHandlers::void_payment(commerce::store::MessageContext& ctx) {
   }
   ctx.emit(topic, command.order_id, messages::kPaymentVoided,
            messages::payment_voided(command.order_id, authorization_id));
+  commerce::log::info("payment voided", {{"order_id", command.order_id}});
 }
 
 }  // namespace payment

@@ -4,21 +4,29 @@
 
 #include "commerce/core/ids.hpp"
 #include "commerce/core/traceparent.hpp"
+#include "commerce/log/log.hpp"
 
 namespace commerce::bus {
 namespace {
 
 using nlohmann::json;
 
+// A new message names the span that emitted it as its parent: the current hop's span while
+// this thread handles its cause (or serves a request), else a new span in the cause's trace.
 std::string trace_for(const Envelope* cause, std::string given) {
+  const auto& current = log::current_context();
   if (cause != nullptr) {
     if (auto parent = core::TraceParent::parse(cause->traceparent)) {
+      if (current.trace_id == parent->trace_id && !current.span_id.empty()) {
+        return core::TraceParent{parent->trace_id, current.span_id, parent->flags}.to_string();
+      }
       return parent->child().to_string();
     }
     // A cause without a usable trace still deserves one for its descendants.
     return core::TraceParent::fresh().to_string();
   }
   if (!given.empty()) return given;
+  if (auto traceparent = log::current_traceparent(); !traceparent.empty()) return traceparent;
   return core::TraceParent::fresh().to_string();
 }
 

@@ -7,6 +7,7 @@
 
 #include "commerce/bus/schema.hpp"
 #include "commerce/core/traceparent.hpp"
+#include "commerce/log/log.hpp"
 
 namespace commerce::bus {
 namespace {
@@ -59,6 +60,22 @@ TEST(Envelope, CausedMessageInheritsFlowAndContinuesTheTrace) {
   ASSERT_TRUE(parent && child);
   EXPECT_EQ(child->trace_id, parent->trace_id);
   EXPECT_NE(child->span_id, parent->span_id);
+}
+
+TEST(Envelope, MessagesEmittedWithinAHopNameItsSpanAsParent) {
+  const Envelope cause = make_envelope("order.OrderPlaced", "m-1", json::object());
+  const auto parent = core::TraceParent::parse(cause.traceparent);
+  ASSERT_TRUE(parent);
+  log::Context handling;
+  handling.trace_id = parent->trace_id;
+  handling.span_id = parent->child().span_id;
+  log::ScopedContext scoped(handling);
+  const Envelope effect = make_envelope("inventory.ReserveStock", "m-1", json::object(), &cause);
+  EXPECT_EQ(effect.traceparent, "00-" + handling.trace_id + "-" + handling.span_id + "-01");
+  // A first message (an HTTP handler's) joins the current trace too.
+  const Envelope first = make_envelope("order.OrderPlaced", "m-1", json::object());
+  EXPECT_EQ(first.traceparent, effect.traceparent);
+  EXPECT_EQ(first.correlation_id, first.id);
 }
 
 TEST(Envelope, RoundTripsThroughJson) {

@@ -31,6 +31,11 @@ TraceParent TraceParent::child() const { return TraceParent{trace_id, nonzero_he
 
 TraceParent TraceParent::fresh() { return TraceParent{nonzero_hex(32), nonzero_hex(16), "01"}; }
 
+TraceParent TraceParent::next_hop(std::string_view incoming) {
+  if (auto parent = parse(incoming)) return parent->child();
+  return fresh();
+}
+
 std::optional<TraceParent> TraceParent::parse(std::string_view h) {
   // version "-" trace-id "-" parent-id "-" flags = 2+1+32+1+16+1+2 = 55
   if (h.size() < 55) return std::nullopt;

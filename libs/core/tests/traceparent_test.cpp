@@ -58,3 +58,17 @@ TEST(TraceParent, FreshIsValidAndRandom) {
   EXPECT_NE(a.trace_id, b.trace_id);
   EXPECT_EQ(TraceParent::parse(a.to_string())->to_string(), a.to_string());
 }
+
+TEST(TraceParent, NextHopContinuesAValidParentOrStartsATrace) {
+  const auto parent = *TraceParent::parse(kExample);
+  const auto hop = TraceParent::next_hop(kExample);
+  EXPECT_EQ(hop.trace_id, parent.trace_id);
+  EXPECT_NE(hop.span_id, parent.span_id);
+  EXPECT_NE(TraceParent::next_hop(kExample).span_id, hop.span_id) << "a new span per hop";
+
+  for (const char* missing : {"", "garbage"}) {
+    const auto root = TraceParent::next_hop(missing);
+    EXPECT_TRUE(TraceParent::parse(root.to_string()).has_value()) << missing;
+    EXPECT_NE(root.trace_id, parent.trace_id);
+  }
+}

@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "commerce/http/http.hpp"
+#include "commerce/log/log.hpp"
 
 namespace commerce::http {
 
@@ -139,6 +140,12 @@ Response Client::request(const std::string& method, const std::string& url, cons
   message.target(url_parts.target);
   message.set(bhttp::field::host, key);
   for (const auto& [name, value] : headers.all()) message.set(name, value);
+  // Calls made while serving a request or handling a message continue its trace.
+  if (!headers.get("traceparent")) {
+    if (auto traceparent = log::current_traceparent(); !traceparent.empty()) {
+      message.set("traceparent", traceparent);
+    }
+  }
   if (!body.empty() && !headers.get("Content-Type")) {
     message.set(bhttp::field::content_type, "application/json");
   }

@@ -17,7 +17,9 @@
 #include <thread>
 #include <unordered_map>
 
+#include "commerce/core/traceparent.hpp"
 #include "commerce/http/http.hpp"
+#include "commerce/log/log.hpp"
 
 namespace commerce::http {
 
@@ -215,6 +217,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
     auto started = request_started_;
     asio::post(*core_.workers, [self = shared_from_this(), request = std::move(request), seq,
                                 started]() mutable {
+      // Each request served is a span: a child of the caller's traceparent, or a fresh trace.
+      // Handlers see (and pass downstream) the traceparent naming this span as parent, and every
+      // line logged while handling carries its trace and span ids.
+      const auto incoming = core::TraceParent::parse(request.header("traceparent"));
+      const auto span = incoming ? incoming->child() : core::TraceParent::fresh();
+      request.headers.set("traceparent", span.to_string());
+      log::ScopedContext trace_scope(
+          log::Context{"", "", "", span.trace_id, span.span_id, incoming ? incoming->span_id : ""});
       Response response;
       try {
         response = self->core_.router.dispatch(request);
@@ -222,6 +232,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
         response = Response::error(500, "internal", "internal error while handling the request");
       }
       response.headers.set("X-Request-Id", request.header("X-Request-Id"));
+      response.headers.set("traceparent", span.to_string());
       self->report(request, response, started);
       asio::post(self->stream_.get_executor(),
                  [self, seq, response = std::move(response)]() mutable {

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "commerce/http/http.hpp"
+#include "commerce/log/log.hpp"
 
 using commerce::http::Client;
 using commerce::http::ClientOptions;
@@ -477,4 +478,73 @@ TEST(Client, ConnectionRefusedAndBadUrlsThrow) {
   EXPECT_THROW(client.get("http://127.0.0.1:" + std::to_string(port) + "/"), std::runtime_error);
   EXPECT_THROW(client.get("https://127.0.0.1/"), std::runtime_error);
   EXPECT_THROW(client.get("http:///path"), std::runtime_error);
+}
+
+TEST(Trace, EachRequestIsASpanAndOutgoingCallsNameItAsParent) {
+  // downstream reports the traceparent its handler sees and the context it ran in.
+  Router downstream_router;
+  downstream_router.add("GET", "/seen", [](const Request& r) {
+    const auto& c = commerce::log::current_context();
+    return Response::json(200, {{"received", r.header("traceparent")},
+                                {"trace_id", c.trace_id},
+                                {"span_id", c.span_id},
+                                {"parent_span_id", c.parent_span_id}});
+  });
+  Server downstream(std::move(downstream_router), quick_options());
+  downstream.start();
+  Client downstream_client;
+  const std::string downstream_url = base(downstream) + "/seen";
+
+  // front calls downstream with no traceparent of its own: the client adds the current one.
+  Router front_router;
+  front_router.add("GET", "/front", [&](const Request& r) {
+    const auto& c = commerce::log::current_context();
+    auto seen = json::parse(downstream_client.get(downstream_url).body);
+    return Response::json(200, {{"header", r.header("traceparent")},
+                                {"trace_id", c.trace_id},
+                                {"span_id", c.span_id},
+                                {"parent_span_id", c.parent_span_id},
+                                {"downstream", seen}});
+  });
+  Server front(std::move(front_router), quick_options());
+  front.start();
+  Client client;
+
+  const std::string trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+  Headers headers;
+  headers.set("traceparent", "00-" + trace + "-00f067aa0ba902b7-01");
+  const auto r = client.get(base(front) + "/front", headers);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto body = json::parse(r.body);
+  const std::string span = body["span_id"];
+  EXPECT_EQ(body["trace_id"], trace);
+  EXPECT_EQ(span.size(), 16u);
+  EXPECT_NE(span, "00f067aa0ba902b7") << "a new span per request";
+  EXPECT_EQ(body["parent_span_id"], "00f067aa0ba902b7");
+  const std::string own = "00-" + trace + "-" + span + "-01";
+  EXPECT_EQ(body["header"], own) << "handlers pass on the traceparent naming their span";
+  EXPECT_EQ(r.headers.get("traceparent"), own) << "the caller can quote it";
+  // downstream got front's traceparent: its span is a child of front's.
+  const std::string downstream_span = body["downstream"]["span_id"];
+  EXPECT_EQ(body["downstream"]["trace_id"], trace);
+  EXPECT_EQ(body["downstream"]["parent_span_id"], span);
+  EXPECT_NE(downstream_span, span);
+  EXPECT_EQ(body["downstream"]["received"], "00-" + trace + "-" + downstream_span + "-01");
+
+  // No (or a broken) traceparent: the server starts a trace and says which.
+  Headers broken;
+  broken.set("traceparent", "garbage");
+  for (const auto& h : {Headers{}, broken}) {
+    const auto fresh = client.get(base(front) + "/front", h);
+    const auto fresh_body = json::parse(fresh.body);
+    const std::string fresh_trace = fresh_body["trace_id"];
+    EXPECT_EQ(fresh_trace.size(), 32u);
+    EXPECT_NE(fresh_trace, trace);
+    EXPECT_EQ(fresh_body["parent_span_id"], "");
+    EXPECT_EQ(fresh.headers.get("traceparent"),
+              "00-" + fresh_trace + "-" + fresh_body["span_id"].get<std::string>() + "-01");
+  }
+  EXPECT_EQ(commerce::log::current_traceparent(), "") << "the test thread is in no trace";
+  front.stop();
+  downstream.stop();
 }

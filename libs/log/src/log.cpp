@@ -83,9 +83,9 @@ std::string timestamp() {
 }
 
 bool is_reserved(const std::string& key) {
-  static const char* kReserved[] = {"ts",           "level",      "agent",
-                                    "msg",          "message_id", "correlation_id",
-                                    "causation_id", "trace_id",   "span_id"};
+  static const char* kReserved[] = {"ts",         "level",          "agent",        "msg",
+                                    "message_id", "correlation_id", "causation_id", "trace_id",
+                                    "span_id",    "parent_span_id"};
   for (const char* r : kReserved) {
     if (key == r) return true;
   }
@@ -122,6 +122,11 @@ ScopedContext::~ScopedContext() { t_context = std::move(previous_); }
 
 const Context& current_context() { return t_context; }
 
+std::string current_traceparent() {
+  if (t_context.trace_id.empty() || t_context.span_id.empty()) return "";
+  return "00-" + t_context.trace_id + "-" + t_context.span_id + "-01";
+}
+
 std::string format_line(Level level, std::string_view agent, std::string_view message,
                         const Context& context, const Fields& fields) {
   nlohmann::ordered_json line;
@@ -130,11 +135,9 @@ std::string format_line(Level level, std::string_view agent, std::string_view me
   line["agent"] = std::string(agent);
   line["msg"] = std::string(message);
   const std::pair<const char*, const std::string*> ids[] = {
-      {"message_id", &context.message_id},
-      {"correlation_id", &context.correlation_id},
-      {"causation_id", &context.causation_id},
-      {"trace_id", &context.trace_id},
-      {"span_id", &context.span_id}};
+      {"message_id", &context.message_id},     {"correlation_id", &context.correlation_id},
+      {"causation_id", &context.causation_id}, {"trace_id", &context.trace_id},
+      {"span_id", &context.span_id},           {"parent_span_id", &context.parent_span_id}};
   for (const auto& [key, value] : ids) {
     if (!value->empty()) line[key] = *value;
   }

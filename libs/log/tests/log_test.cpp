@@ -108,3 +108,28 @@ TEST(Write, GoesToStderrAsJsonWithAgentAndContext) {
 }
 
 TEST(Init, RejectsUnknownLevel) { EXPECT_THROW(init("x", "verbose"), std::invalid_argument); }
+
+TEST(FormatLine, ParentSpanWhenSet) {
+  Context c;
+  c.trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+  c.span_id = "00f067aa0ba902b7";
+  c.parent_span_id = "b7ad6b7169203331";
+  const auto j = json::parse(format_line(Level::info, "a", "m", c, {{"parent_span_id", "x"}}));
+  EXPECT_EQ(j.at("parent_span_id"), "b7ad6b7169203331");
+  EXPECT_EQ(j.at("field.parent_span_id"), "x");
+}
+
+TEST(CurrentTraceparent, NamesTheCurrentSpanAsParent) {
+  EXPECT_EQ(current_traceparent(), "");
+  Context c;
+  c.trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+  c.span_id = "00f067aa0ba902b7";
+  {
+    ScopedContext scoped(c);
+    EXPECT_EQ(current_traceparent(), "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  }
+  EXPECT_EQ(current_traceparent(), "");
+  c.span_id.clear();
+  ScopedContext no_span(c);
+  EXPECT_EQ(current_traceparent(), "") << "a trace id alone names no parent";
+}

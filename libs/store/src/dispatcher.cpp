@@ -91,10 +91,12 @@ void MessageDispatcher::handle(std::span<const bus::Message> batch) {
     for (const auto& p : parsed) {
       if (!fresh.erase(p.envelope.id)) continue;  // redelivered, or twice in this batch
       const auto& message = p.envelope;
-      log::Context context{message.id, message.correlation_id, message.causation_id, "", ""};
+      log::Context context{message.id, message.correlation_id, message.causation_id, "", "", ""};
+      // Handling is a span of its own, a child of the span that emitted the message.
       if (auto trace = core::TraceParent::parse(message.traceparent)) {
         context.trace_id = trace->trace_id;
-        context.span_id = trace->span_id;
+        context.span_id = trace->child().span_id;
+        context.parent_span_id = trace->span_id;
       }
       log::ScopedContext scoped(std::move(context));
       const auto started = std::chrono::steady_clock::now();

@@ -90,6 +90,12 @@ TEST_F(Dispatcher, EmittedMessagesCarryCausationCorrelationAndTrace) {
   EXPECT_EQ(seen_context.message_id, cause.id);
   EXPECT_EQ(seen_context.correlation_id, cause.correlation_id);
   EXPECT_EQ(seen_context.trace_id, cause.traceparent.substr(3, 32));
+  // Handling is a span of its own, child of the emitter's; what it emits names it as parent.
+  const std::string cause_span = cause.traceparent.substr(36, 16);
+  EXPECT_EQ(seen_context.parent_span_id, cause_span);
+  EXPECT_EQ(seen_context.span_id.size(), 16u);
+  EXPECT_NE(seen_context.span_id, cause_span);
+  EXPECT_EQ(emitted.traceparent.substr(36, 16), seen_context.span_id);
   EXPECT_TRUE(log::current_context().message_id.empty());  // restored afterwards
 }
 

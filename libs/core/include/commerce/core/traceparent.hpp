@@ -15,6 +15,9 @@ struct TraceParent {
   // A new span in the same trace.
   TraceParent child() const;
   static TraceParent fresh();
+  // The span of one hop (an HTTP request served, a message handled): a child of `incoming` when
+  // that is a valid traceparent, else the root span of a fresh trace.
+  static TraceParent next_hop(std::string_view incoming);
   static std::optional<TraceParent> parse(std::string_view header);
 };
 

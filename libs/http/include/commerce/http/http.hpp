@@ -32,6 +32,8 @@ struct Request {
   std::string path;                           // decoded path without the query
   std::map<std::string, std::string> query;   // decoded query parameters
   std::map<std::string, std::string> params;  // path parameters from the route pattern
+  // The server replaces `traceparent` with one naming the span serving this request (a child
+  // of the caller's), so what a handler passes on names it as parent.
   Headers headers;
   std::string body;
   std::string route;  // the matched pattern, e.g. "/v1/orders/{id}" (bounded label for metrics)

@@ -1,6 +1,7 @@
 #pragma once
 // JSON-lines logging through spdlog. Every line carries the agent and, when set on this thread,
-// the message id, correlation id, causation id, trace id and span id of the work in hand.
+// the message id, correlation id, causation id, trace id, span id and parent span id of the work
+// in hand.
 #include <string>
 #include <string_view>
 #include <utility>
@@ -19,6 +20,7 @@ struct Context {
   std::string causation_id;
   std::string trace_id;
   std::string span_id;
+  std::string parent_span_id;  // the caller's span, when the hop continued a trace
 };
 
 // Sets the thread's context for its lifetime and restores the previous one after.
@@ -34,6 +36,10 @@ class ScopedContext {
 };
 
 const Context& current_context();
+
+// "00-<trace id>-<span id>-01" naming the current span as parent of downstream work (outgoing
+// HTTP calls, emitted messages); "" when this thread is not inside a traced hop.
+std::string current_traceparent();
 
 using Fields = std::vector<std::pair<std::string, std::string>>;
 
