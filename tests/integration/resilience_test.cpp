@@ -172,6 +172,40 @@ TEST_F(Resilience, PostgresRestartedMidFlightFinishesEverySagaOnce) {
   expect_settled_once(sku, kOrders, 120s);
 }
 
+// A second inventory and a second orchestration join in the middle of a load, then the first
+// orchestration leaves: the partitions move between members, and nothing is stuck or done twice.
+TEST_F(Resilience, InstancesJoinAndLeaveMidFlightFinishEverySagaOnce) {
+  const auto sku = add_product("KNIFE", 1300, 100000);
+  constexpr int kOrders = 300;
+  std::string first_orchestration;
+  for (const auto& instance : fleet().instances())
+    if (instance.rfind("orchestration-", 0) == 0) first_orchestration = instance;
+  ASSERT_FALSE(first_orchestration.empty());
+
+  Load load;
+  start_load(load, sku, kOrders);
+  wait_mid_flight();
+  const auto second_inventory = fleet().start("inventory");
+  const auto second_orchestration = fleet().start("orchestration");
+  std::cout << "joined: " << second_inventory << ", " << second_orchestration << " with "
+            << load.placed << " orders placed" << std::endl;
+  // Sagas still open when the first orchestration leaves can only be finished by the second:
+  // its partitions moved.
+  const auto open_at_leave = scenario::count_outcomes(admin_url(), merchant_.id).sagas_open;
+  EXPECT_GT(open_at_leave, 0) << "every saga ended before the first orchestration left";
+  const auto left = fleet().stop(first_orchestration);
+  ASSERT_TRUE(left.has_value());
+  EXPECT_TRUE(WIFEXITED(*left) && WEXITSTATUS(*left) == 0) << "exit status " << *left;
+  for (auto& c : load.clients) c.join();
+  EXPECT_EQ(load.failures, 0);
+  expect_settled_once(sku, kOrders, 120s);
+
+  // Back to one inventory: the second leaves cleanly too.
+  const auto second_left = fleet().stop(second_inventory);
+  ASSERT_TRUE(second_left.has_value());
+  EXPECT_TRUE(WIFEXITED(*second_left) && WEXITSTATUS(*second_left) == 0);
+}
+
 // Last in this binary: it stops the fleet.
 TEST_F(Resilience, EveryAgentExitsZeroOnSigterm) {
   // Some work first, so the agents have batches, outbox rows and connections to wind down.
