@@ -3,12 +3,7 @@
 // reservation asked for and could not get).
 #include <cstddef>
 
-namespace commerce::metrics {
-class Registry;
-template <class Metric>
-class Family;
-class Counter;
-}  // namespace commerce::metrics
+#include "commerce/metrics/fwd.hpp"
 
 namespace inventory {
 

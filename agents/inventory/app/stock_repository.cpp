@@ -188,25 +188,27 @@ void StockRepository::commit_reservation(pqxx::work& tx, const std::string& merc
   for (const auto& l : allocations) {
     lines.push_back({{"sku", l.sku}, {"location", l.location}, {"quantity", l.quantity}});
   }
-  // Status, lines, levels and ledger in one statement: one round trip on the hot path.
-  commerce::store::exec(
-      tx,
-      std::string("WITH s AS (UPDATE reservations SET status = 'reserved' "
-                  "  WHERE merchant_id = $1 AND order_id = $2), "
-                  "lines AS (INSERT INTO reservation_lines (merchant_id, order_id, sku, location, "
-                  "  quantity) SELECT $1, $2, x.sku, x.location, x.quantity "
-                  "  FROM jsonb_to_recordset($3::jsonb) AS x(sku text, location text, "
-                  "  quantity bigint)), ") +
-          apply_changes_sql(4, 5),
-      merchant_id, order_id, lines.dump(), changes_json(changes), "reservation");
+  // Status, lines, levels and ledger in one statement: one round trip on the hot path (and the
+  // text built once).
+  static const std::string sql =
+      std::string(
+          "WITH s AS (UPDATE reservations SET status = 'reserved' "
+          "  WHERE merchant_id = $1 AND order_id = $2), "
+          "lines AS (INSERT INTO reservation_lines (merchant_id, order_id, sku, location, "
+          "  quantity) SELECT $1, $2, x.sku, x.location, x.quantity "
+          "  FROM jsonb_to_recordset($3::jsonb) AS x(sku text, location text, "
+          "  quantity bigint)), ") +
+      apply_changes_sql(4, 5);
+  commerce::store::exec(tx, sql, merchant_id, order_id, lines.dump(), changes_json(changes),
+                        "reservation");
 }
 
 void StockRepository::apply_all(pqxx::work& tx, const std::string& merchant_id,
                                 const std::vector<LevelChange>& changes, const std::string& reason,
                                 const std::string& order_id) const {
   if (changes.empty()) return;
-  commerce::store::exec(tx, "WITH " + apply_changes_sql(3, 4), merchant_id, order_id,
-                        changes_json(changes), reason);
+  static const std::string sql = "WITH " + apply_changes_sql(3, 4);
+  commerce::store::exec(tx, sql, merchant_id, order_id, changes_json(changes), reason);
 }
 
 }  // namespace inventory

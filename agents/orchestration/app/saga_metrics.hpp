@@ -3,16 +3,9 @@
 // and sagas per state (counted in the database at each scrape).
 #include <string>
 
+#include "commerce/metrics/fwd.hpp"
 #include "domain/place_order_saga.hpp"
 
-namespace commerce::metrics {
-class Registry;
-template <class Metric>
-class Family;
-class Counter;
-class Gauge;
-class Histogram;
-}  // namespace commerce::metrics
 namespace commerce::store {
 class ConnectionPool;
 }

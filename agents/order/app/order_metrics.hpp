@@ -6,13 +6,7 @@
 #include <string>
 
 #include "commerce/core/money.hpp"
-
-namespace commerce::metrics {
-class Registry;
-template <class Metric>
-class Family;
-class Counter;
-}  // namespace commerce::metrics
+#include "commerce/metrics/fwd.hpp"
 
 namespace order {
 

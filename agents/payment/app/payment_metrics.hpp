@@ -4,13 +4,7 @@
 #include <string>
 
 #include "commerce/core/money.hpp"
-
-namespace commerce::metrics {
-class Registry;
-template <class Metric>
-class Family;
-class Counter;
-}  // namespace commerce::metrics
+#include "commerce/metrics/fwd.hpp"
 
 namespace payment {
 

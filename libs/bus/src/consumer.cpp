@@ -57,6 +57,7 @@ struct Consumer::Impl {
   std::deque<Message> stash;  // polled while the batch in hand was being retried
 
   std::unique_ptr<detail::ConsumerMetrics> metrics;  // null without options.metrics
+  Clock::time_point lag_refreshed{};
 
   Impl(const BusConfig& c, ConsumerOptions o, BatchHandler h, Producer& dlq)
       : config(c), options(std::move(o)), handler(std::move(h)), dead_letters(dlq) {}
@@ -189,20 +190,12 @@ struct Consumer::Impl {
   // ---- the poll thread ----------------------------------------------------------------
 
   void run() {
-    auto lag_refreshed = Clock::now();
     while (!stop_requested.load()) {
       std::vector<Message> batch = gather();
-      if (batch.empty()) {
-        // Idle partitions get their lag series too (0, or what a stalled fetch leaves behind).
-        if (Clock::now() - lag_refreshed >= std::chrono::seconds(1)) {
-          refresh_lag();
-          lag_refreshed = Clock::now();
-        }
-        continue;
-      }
-      process(std::move(batch));  // finishes even when a stop arrived meanwhile
+      if (!batch.empty()) process(std::move(batch));  // finishes even when a stop arrived
+      // Also when idle: idle partitions get their lag series too (0, or what a stalled fetch
+      // leaves behind).
       refresh_lag();
-      lag_refreshed = Clock::now();
     }
     shut_down();
     running = false;
@@ -510,8 +503,12 @@ struct Consumer::Impl {
     }
   }
 
+  // At most once a second: it walks every assigned partition, and the poll loop runs per batch.
   void refresh_lag() {
     if (!metrics) return;
+    const auto now = Clock::now();
+    if (now - lag_refreshed < std::chrono::seconds(1)) return;
+    lag_refreshed = now;
     rd_kafka_topic_partition_list_t* raw = nullptr;
     if (rd_kafka_assignment(rk, &raw) != RD_KAFKA_RESP_ERR_NO_ERROR) return;
     detail::PartitionListPtr current(raw);

@@ -57,12 +57,9 @@ void collect_outbox_backlog(metrics::Registry& registry, store::ConnectionPool& 
   registry.on_collect([&rows, &age, &pool] {
     try {
       pool.read([&](pqxx::work& tx) {
-        const auto r = store::exec1(
-            tx,
-            "SELECT count(*)::float8, "
-            "coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 FROM outbox");
-        rows.set(r[0].as<double>());
-        age.set(r[1].as<double>());
+        const auto backlog = store::read_outbox_backlog(tx);
+        rows.set(static_cast<double>(backlog.rows));
+        age.set(backlog.oldest_age_seconds);
       });
     } catch (const std::exception&) {
       // Database unreachable or not migrated yet: keep the last values; /readyz says why.

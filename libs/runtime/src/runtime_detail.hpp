@@ -31,9 +31,9 @@ class HttpMetrics {
   metrics::Family<metrics::Histogram>& durations_;
 };
 
-// outbox_backlog_rows and outbox_oldest_age_seconds, read through the pool at every scrape. The
-// relay updates them too, but only between batches: a relay stuck retrying an unreachable broker
-// would freeze them at the moment the backlog starts to matter. Standby instances report as well.
+// outbox_backlog_rows and outbox_oldest_age_seconds, read through the pool at every scrape (not
+// by the relay, which reads nothing while it retries an unreachable broker: exactly when the
+// backlog matters). Standby instances report as well.
 void collect_outbox_backlog(metrics::Registry& registry, store::ConnectionPool& pool);
 
 // /readyz body from named check results: 200 {"status":"ready","checks":{...}} or

@@ -106,7 +106,6 @@ struct OutboxRelay::Impl {
   std::atomic<bool> stopping{false};
   std::mutex mutex;
   std::condition_variable wake;
-  std::chrono::steady_clock::time_point last_gauges{};
   int wake_fd = -1;  // interrupts the wait for a notification on stop()
 
   Impl(std::string u, bus::Producer& p, metrics::Registry* m, RelayOptions o)
@@ -142,7 +141,6 @@ struct OutboxRelay::Impl {
   bool hold_relay_lock(pqxx::connection& conn);
   // Publishes one batch; returns the number of rows published, or -1 when stopping mid-retry.
   long relay_batch(pqxx::connection& conn);
-  void update_gauges(pqxx::connection& conn, bool force);
 };
 
 bool OutboxRelay::Impl::hold_relay_lock(pqxx::connection& conn) {
@@ -161,23 +159,6 @@ bool OutboxRelay::Impl::hold_relay_lock(pqxx::connection& conn) {
     if (!pause(std::chrono::seconds(1))) break;
   }
   return false;
-}
-
-void OutboxRelay::Impl::update_gauges(pqxx::connection& conn, bool force) {
-  if (!metrics) return;
-  const auto now = std::chrono::steady_clock::now();
-  if (!force && now - last_gauges < std::chrono::seconds(1)) return;
-  last_gauges = now;
-  pqxx::nontransaction tx(conn);
-  auto r = tx.exec1(
-      "SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 "
-      "FROM outbox");
-  metrics->gauge("outbox_backlog_rows", "Outbox rows waiting to be published")
-      .with()
-      .set(r[0].as<double>());
-  metrics->gauge("outbox_oldest_age_seconds", "Age of the oldest unpublished outbox row")
-      .with()
-      .set(r[1].as<double>());
 }
 
 static std::string id_array(const std::vector<std::int64_t>& ids) {
@@ -273,7 +254,6 @@ void OutboxRelay::Impl::run() {
       while (!stopping) {
         long published = relay_batch(conn);
         if (published < 0) return;
-        update_gauges(conn, false);
         if (published > 0) continue;  // delete those and look again: more may have committed
         if (stopping) break;
         await_work(conn);
@@ -315,16 +295,18 @@ void OutboxRelay::stop() {
   if (impl_->thread.joinable()) impl_->thread.join();
 }
 
+OutboxBacklog read_outbox_backlog(pqxx::transaction_base& tx) {
+  const auto r = exec1(tx,
+                       "SELECT count(*), "
+                       "coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 "
+                       "FROM outbox");
+  return {r[0].as<std::int64_t>(), r[1].as<double>()};
+}
+
 OutboxRelay::Backlog OutboxRelay::backlog() {
   pqxx::connection conn(impl_->url);
   pqxx::nontransaction tx(conn);
-  auto r = tx.exec1(
-      "SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 "
-      "FROM outbox");
-  Backlog b;
-  b.rows = r[0].as<std::int64_t>();
-  b.oldest_age_seconds = r[1].as<double>();
-  return b;
+  return read_outbox_backlog(tx);
 }
 
 }  // namespace commerce::store

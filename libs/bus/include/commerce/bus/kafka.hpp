@@ -12,9 +12,7 @@
 #include <utility>
 #include <vector>
 
-namespace commerce::metrics {
-class Registry;
-}
+#include "commerce/metrics/fwd.hpp"
 
 namespace commerce::bus {
 

@@ -19,10 +19,7 @@
 #include "commerce/bus/envelope.hpp"
 #include "commerce/bus/kafka.hpp"
 #include "commerce/bus/schema.hpp"
-
-namespace commerce::metrics {
-class Registry;
-}
+#include "commerce/metrics/fwd.hpp"
 
 namespace commerce::store {
 
@@ -126,6 +123,14 @@ bool claim_inbox(pqxx::work& tx, const std::string& message_id);
 // given twice is claimed once.
 std::vector<std::string> claim_inbox(pqxx::work& tx, std::span<const std::string> message_ids);
 
+// Outbox rows waiting to be published and the age of the oldest: one query, for the relay's
+// callers and for the agents' metrics at scrape time.
+struct OutboxBacklog {
+  std::int64_t rows = 0;
+  double oldest_age_seconds = 0;
+};
+OutboxBacklog read_outbox_backlog(pqxx::transaction_base& tx);
+
 struct RelayOptions {
   std::size_t batch = 500;
   std::chrono::milliseconds idle_poll{200};  // poll interval when no NOTIFY arrives
@@ -144,10 +149,7 @@ class OutboxRelay {
   void start();
   void stop();  // publishes what is in hand, then stops
   // Rows waiting and age of the oldest, read from the database.
-  struct Backlog {
-    std::int64_t rows = 0;
-    double oldest_age_seconds = 0;
-  };
+  using Backlog = OutboxBacklog;
   Backlog backlog();
 
  private:
