@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <condition_variable>
 #include <deque>
 #include <iomanip>
@@ -14,7 +15,10 @@
 #include <thread>
 #include <vector>
 
+#include <pqxx/pqxx>
+
 #include "commands.hpp"
+#include "cpu_usage.hpp"
 #include "commerce/core/ids.hpp"
 #include "commerce/stack/stack.hpp"
 #include "local_stack.hpp"
@@ -74,6 +78,52 @@ class SendQueue {
   bool closed_ = false;
 };
 
+void print_cpu_per_order(const CpuByGroup& cpu, double orders) {
+  std::vector<std::pair<double, std::string>> rows;
+  double sum = 0;
+  for (const auto& [group, seconds] : cpu) {
+    rows.push_back({seconds, group});
+    sum += seconds;
+  }
+  std::sort(rows.rbegin(), rows.rend());
+  std::cout << std::fixed << std::setprecision(2) << "  CPU per order sent in the measured window "
+            << sum * 1000 / orders << " ms:";
+  for (const auto& [seconds, group] : rows) {
+    if (seconds * 1000 / orders < 0.05) continue;
+    std::cout << " " << group << " " << seconds * 1000 / orders;
+  }
+  std::cout << std::defaultfloat << "\n";
+}
+
+void reset_statement_stats(const std::string& admin_url) {
+  pqxx::connection db(admin_url);
+  pqxx::nontransaction tx(db);
+  tx.exec("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+  tx.exec("SELECT pg_stat_statements_reset()");
+}
+
+std::string top_statements(const std::string& admin_url, long limit, double orders) {
+  pqxx::connection db(admin_url);
+  pqxx::nontransaction tx(db);
+  const auto rows = tx.exec_params(
+      "SELECT r.rolname, s.calls, s.total_exec_time, left(regexp_replace(s.query, '\\s+', ' ', "
+      "'g'), 110) FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid "
+      "ORDER BY s.total_exec_time DESC LIMIT $1",
+      limit);
+  const auto totals = tx.exec1("SELECT coalesce(sum(calls), 0), coalesce(sum(total_exec_time), 0) "
+                               "FROM pg_stat_statements");
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(2) << "  statements per order sent "
+      << totals[0].as<double>() / orders << ", execution " << totals[1].as<double>() / orders
+      << " ms per order; top by time (calls/order, ms/order, role, query):\n";
+  for (const auto& row : rows) {
+    out << "    " << std::setw(5) << row[1].as<double>() / orders << " " << std::setw(6)
+        << row[2].as<double>() / orders << "  " << row[0].c_str() << "  " << row[3].c_str()
+        << "\n";
+  }
+  return out.str();
+}
+
 }  // namespace
 
 int run_bench(const Flags& flags) {
@@ -82,6 +132,13 @@ int run_bench(const Flags& flags) {
   const long warmup = flag_int(flags, "warmup", 5);
   if (rate <= 0 || seconds <= 0) throw std::invalid_argument("--rate and --seconds must be > 0");
 
+  // --statements N: where PostgreSQL's time goes, from pg_stat_statements (loaded for this run).
+  const long statements = flag_int(flags, "statements", 0);
+  if (statements > 0) {
+    std::string settings = "shared_preload_libraries=pg_stat_statements";
+    if (const char* extra = std::getenv("FLEET_PG_SETTINGS")) settings += std::string(" ") + extra;
+    setenv("FLEET_PG_SETTINGS", settings.c_str(), 1);
+  }
   // A throwaway cluster (fsync on, as in `up`) and any free ports, so a running `up` is fine.
   LocalStack stack({data_dir(flags) + "/bench", true, false, broker_kind(flags)});
   stack.start();
@@ -139,7 +196,14 @@ int run_bench(const Flags& flags) {
   const double since_epoch =
       std::chrono::duration<double>(measured_from.time_since_epoch()).count();
   std::size_t max_backlog = 0;
+  // CPU of the whole process tree over the measured window: what an order costs, and where.
+  const std::size_t first_measured = static_cast<std::size_t>(rate * warmup);
+  CpuByGroup cpu_before;
   for (std::size_t i = 0; i < total; ++i) {
+    if (i == first_measured) {
+      cpu_before = sample_cpu_tree();
+      if (statements > 0) reset_statement_stats(admin_url);
+    }
     std::this_thread::sleep_until(
         start + std::chrono::microseconds(static_cast<std::int64_t>(i * 1e6 / rate)));
     queue.push(i);
@@ -147,6 +211,11 @@ int run_bench(const Flags& flags) {
   }
   queue.close();
   for (auto& c : clients) c.join();
+  const auto cpu = cpu_spent(cpu_before, sample_cpu_tree());
+  const std::string statement_report =
+      statements > 0
+          ? top_statements(admin_url, statements, static_cast<double>(total - first_measured))
+          : "";
   const double sending_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!first_error.empty()) note("first error: " + first_error);
@@ -181,7 +250,10 @@ int run_bench(const Flags& flags) {
             << round1(stats.p99_ms) << " ms\n"
             << "  all sagas ended: " << (ended ? "yes" : "NO") << ", stuck " << outcome.stuck()
             << ", duplicate effects " << outcome.duplicate_effects() << ", agents stopped "
-            << (clean ? "cleanly" : "NOT cleanly") << "\n\n";
+            << (clean ? "cleanly" : "NOT cleanly") << "\n";
+  print_cpu_per_order(cpu, static_cast<double>(total - first_measured));
+  std::cout << statement_report;
+  std::cout << "\n";
   nlohmann::ordered_json result = {{"orders_per_sec", round1(stats.orders_per_sec)},
                                    {"p50_ms", round1(stats.p50_ms)},
                                    {"p99_ms", round1(stats.p99_ms)},

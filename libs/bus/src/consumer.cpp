@@ -240,15 +240,13 @@ struct Consumer::Impl {
       if (!first) return batch;
       batch.push_back(std::move(*first));
     }
+    // Waits at most batch_wait for more; past it, takes only what is already fetched. The wait
+    // is rounded up: truncating 0.9 ms to a 0 ms poll made this loop spin on the clock.
     const auto deadline = Clock::now() + options.batch_wait;
     while (batch.size() < options.max_batch) {
-      const auto left =
-          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
       auto next = poll_one(std::max(left, std::chrono::milliseconds(0)));
-      if (!next) {
-        if (Clock::now() >= deadline) break;
-        continue;
-      }
+      if (!next) break;
       batch.push_back(std::move(*next));
     }
     return batch;
@@ -311,7 +309,7 @@ struct Consumer::Impl {
     const auto until = Clock::now() + wait;
     while (Clock::now() < until) {
       if (stop_requested.load()) return false;
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(until - Clock::now());
       if (auto m = poll_one(std::clamp(left, std::chrono::milliseconds(0), kPollSlice))) {
         stash.push_back(std::move(*m));
       }

@@ -1,0 +1,105 @@
+#include "cpu_usage.hpp"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <unordered_map>
+#include <vector>
+
+namespace fleetctl {
+
+std::optional<ProcessStat> parse_proc_stat(const std::string& stat, long ticks_per_second) {
+  const auto open = stat.find('(');
+  const auto close = stat.rfind(')');
+  if (open == std::string::npos || close == std::string::npos || close < open) return std::nullopt;
+  ProcessStat out;
+  try {
+    out.pid = std::stoi(stat.substr(0, open));
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  // After the name: state(3) ppid(4) ... utime(14) stime(15).
+  std::istringstream rest(stat.substr(close + 1));
+  std::vector<std::string> fields;
+  for (std::string f; rest >> f && fields.size() < 13;) fields.push_back(f);
+  if (fields.size() < 13) return std::nullopt;
+  try {
+    out.ppid = std::stoi(fields[1]);
+    out.cpu_seconds = static_cast<double>(std::stoull(fields[11]) + std::stoull(fields[12])) /
+                      static_cast<double>(ticks_per_second);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  return out;
+}
+
+std::string process_group(const std::string& cmdline) {
+  const std::string argv0 = cmdline.substr(0, cmdline.find('\0'));
+  if (argv0.rfind("postgres: ", 0) == 0) {
+    // Backends title themselves "postgres: <role> <database> ..."; auxiliaries "postgres: <what>".
+    std::istringstream words(argv0.substr(10));
+    std::string first, second;
+    words >> first >> second;
+    if (first == "background" || first == "autovacuum" || first == "logical" ||
+        first == "walwriter" || first == "checkpointer" || first == "walsender" ||
+        second.empty())
+      return "postgres (background)";
+    return "postgres " + first;
+  }
+  const auto slash = argv0.rfind('/');
+  const std::string name = slash == std::string::npos ? argv0 : argv0.substr(slash + 1);
+  return name.empty() ? "?" : name;
+}
+
+namespace {
+
+std::string read_all(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+}  // namespace
+
+CpuByGroup sample_cpu_tree() {
+  const long ticks = sysconf(_SC_CLK_TCK);
+  struct Entry {
+    ProcessStat stat;
+    std::string group;
+  };
+  std::unordered_map<int, Entry> all;
+  std::error_code ec;
+  for (const auto& dir : std::filesystem::directory_iterator("/proc", ec)) {
+    const auto name = dir.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    auto stat = parse_proc_stat(read_all(dir.path() / "stat"), ticks);
+    if (!stat) continue;  // gone meanwhile
+    all[stat->pid] = {*stat, process_group(read_all(dir.path() / "cmdline"))};
+  }
+  const int self = getpid();
+  CpuByGroup out;
+  for (const auto& [pid, entry] : all) {
+    // Ours when an ancestor is this process (bounded walk: pid 1 ends it).
+    bool ours = pid == self;
+    for (int p = entry.stat.ppid, hops = 0; !ours && p > 1 && hops < 64; ++hops) {
+      if (p == self) ours = true;
+      auto parent = all.find(p);
+      if (parent == all.end()) break;
+      p = parent->second.stat.ppid;
+    }
+    if (ours) out[pid == self ? "load generator (fleetctl)" : entry.group] += entry.stat.cpu_seconds;
+  }
+  return out;
+}
+
+CpuByGroup cpu_spent(const CpuByGroup& before, const CpuByGroup& after) {
+  CpuByGroup out;
+  for (const auto& [group, seconds] : after) {
+    auto b = before.find(group);
+    out[group] = seconds - (b == before.end() ? 0.0 : b->second);
+  }
+  return out;
+}
+
+}  // namespace fleetctl

@@ -1,0 +1,30 @@
+#pragma once
+// CPU time of this process and everything it started (agents, PostgreSQL backends, the broker),
+// grouped by what each process is, so the bench can say where the CPU per order goes.
+#include <map>
+#include <optional>
+#include <string>
+
+namespace fleetctl {
+
+struct ProcessStat {
+  int pid = 0;
+  int ppid = 0;
+  double cpu_seconds = 0;  // user + system, all threads
+};
+
+// Parses /proc/<pid>/stat; the command name is in parentheses and may hold spaces.
+std::optional<ProcessStat> parse_proc_stat(const std::string& stat, long ticks_per_second);
+
+// "postgres: order_agent commerce 127.0.0.1(5432) idle" -> "postgres order_agent";
+// "/x/bin/order-agent\0--flag" -> "order-agent"; the JVM's java -> "java".
+std::string process_group(const std::string& cmdline);
+
+// CPU seconds per group for this process and its descendants, now.
+using CpuByGroup = std::map<std::string, double>;
+CpuByGroup sample_cpu_tree();
+
+// after - before, per group (groups that vanished count as zero).
+CpuByGroup cpu_spent(const CpuByGroup& before, const CpuByGroup& after);
+
+}  // namespace fleetctl
