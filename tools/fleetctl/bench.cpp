@@ -4,23 +4,22 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <cstdlib>
 #include <condition_variable>
+#include <cstdlib>
 #include <deque>
 #include <iomanip>
 #include <iostream>
 #include <mutex>
+#include <pqxx/pqxx>
 #include <random>
 #include <sstream>
 #include <thread>
 #include <vector>
 
-#include <pqxx/pqxx>
-
 #include "commands.hpp"
-#include "cpu_usage.hpp"
 #include "commerce/core/ids.hpp"
 #include "commerce/stack/stack.hpp"
+#include "cpu_usage.hpp"
 #include "local_stack.hpp"
 #include "scenario/gateway_client.hpp"
 #include "scenario/outcomes.hpp"
@@ -110,16 +109,16 @@ std::string top_statements(const std::string& admin_url, long limit, double orde
       "'g'), 110) FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid "
       "ORDER BY s.total_exec_time DESC LIMIT $1",
       limit);
-  const auto totals = tx.exec1("SELECT coalesce(sum(calls), 0), coalesce(sum(total_exec_time), 0) "
-                               "FROM pg_stat_statements");
+  const auto totals = tx.exec1(
+      "SELECT coalesce(sum(calls), 0), coalesce(sum(total_exec_time), 0) "
+      "FROM pg_stat_statements");
   std::ostringstream out;
   out << std::fixed << std::setprecision(2) << "  statements per order sent "
       << totals[0].as<double>() / orders << ", execution " << totals[1].as<double>() / orders
       << " ms per order; top by time (calls/order, ms/order, role, query):\n";
   for (const auto& row : rows) {
     out << "    " << std::setw(5) << row[1].as<double>() / orders << " " << std::setw(6)
-        << row[2].as<double>() / orders << "  " << row[0].c_str() << "  " << row[3].c_str()
-        << "\n";
+        << row[2].as<double>() / orders << "  " << row[0].c_str() << "  " << row[3].c_str() << "\n";
   }
   return out.str();
 }

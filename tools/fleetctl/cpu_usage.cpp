@@ -43,8 +43,7 @@ std::string process_group(const std::string& cmdline) {
     std::string first, second;
     words >> first >> second;
     if (first == "background" || first == "autovacuum" || first == "logical" ||
-        first == "walwriter" || first == "checkpointer" || first == "walsender" ||
-        second.empty())
+        first == "walwriter" || first == "checkpointer" || first == "walsender" || second.empty())
       return "postgres (background)";
     return "postgres " + first;
   }
@@ -88,7 +87,8 @@ CpuByGroup sample_cpu_tree() {
       if (parent == all.end()) break;
       p = parent->second.stat.ppid;
     }
-    if (ours) out[pid == self ? "load generator (fleetctl)" : entry.group] += entry.stat.cpu_seconds;
+    if (ours)
+      out[pid == self ? "load generator (fleetctl)" : entry.group] += entry.stat.cpu_seconds;
   }
   return out;
 }

@@ -68,11 +68,11 @@ std::optional<RevokedKey> MerchantRepository::revoke_api_key(pqxx::work& tx,
                                                              const std::string& merchant_id,
                                                              const std::string& key_id) {
   // Lock the row so two concurrent revocations emit one event between them.
-  const auto result = commerce::store::exec(
-      tx,
-      "SELECT key_hash, revoked_at IS NULL FROM api_keys WHERE id = $1 AND merchant_id = $2 "
-      "FOR UPDATE",
-      key_id, merchant_id);
+  const auto result = commerce::store::exec(tx,
+                                            "SELECT key_hash, revoked_at IS NULL FROM api_keys "
+                                            "WHERE id = $1 AND (merchant_id = $2) IS TRUE "
+                                            "FOR UPDATE",
+                                            key_id, merchant_id);
   if (result.empty()) return std::nullopt;
   RevokedKey revoked{result[0][0].as<std::string>(), result[0][1].as<bool>()};
   if (revoked.newly_revoked) {

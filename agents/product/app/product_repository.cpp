@@ -40,11 +40,11 @@ std::optional<Product> ProductRepository::insert(pqxx::work& tx, const std::stri
 
 std::optional<Product> ProductRepository::find(pqxx::work& tx, const std::string& merchant_id,
                                                const std::string& id, bool for_update) const {
-  auto r = commerce::store::exec(tx,
-                                 "SELECT " + kColumns +
-                                     " FROM products WHERE merchant_id = $1 AND id = $2::uuid" +
-                                     (for_update ? " FOR UPDATE" : ""),
-                                 merchant_id, id);
+  auto r = commerce::store::exec(
+      tx,
+      "SELECT " + kColumns + " FROM products WHERE id = $2::uuid AND (merchant_id = $1) IS TRUE" +
+          (for_update ? " FOR UPDATE" : ""),
+      merchant_id, id);
   if (r.empty()) return std::nullopt;
   return from_row(r[0]);
 }
@@ -83,7 +83,7 @@ Product ProductRepository::update(pqxx::work& tx, const std::string& merchant_id
   auto r = commerce::store::exec(
       tx,
       "UPDATE products SET title = $3, amount_minor = $4, currency = $5, active = $6, "
-      "updated_at = now() WHERE merchant_id = $1 AND id = $2::uuid RETURNING " +
+      "updated_at = now() WHERE id = $2::uuid AND (merchant_id = $1) IS TRUE RETURNING " +
           kColumns,
       merchant_id, p.id, p.title, p.price.amount_minor, p.price.currency, p.active);
   return from_row(r.at(0));
