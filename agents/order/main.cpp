@@ -20,20 +20,13 @@ int main() {
     order::OrderMetrics metrics(agent.metrics());
     order::CommandHandlers commands(orders, metrics);
     order::CatalogueFeed catalogue(prices);
-    order::TimelineFeed timeline(orders);
     auto& dispatcher = agent.dispatcher();
     dispatcher.on("order.ConfirmOrder", [&](MessageContext& ctx) { commands.confirm(ctx); });
     dispatcher.on("order.CancelOrder", [&](MessageContext& ctx) { commands.cancel(ctx); });
     for (const char* type : {"product.ProductCreated", "product.ProductUpdated"}) {
       dispatcher.on(type, [&](MessageContext& ctx) { catalogue.on_product(ctx); });
     }
-    for (const char* type :
-         {"inventory.StockReserved", "inventory.StockReservationFailed", "inventory.StockReleased",
-          "payment.PaymentAuthorized", "payment.PaymentDeclined", "payment.PaymentVoided"}) {
-      dispatcher.on(type, [&](MessageContext& ctx) { timeline.on_event(ctx); });
-    }
-    agent.subscribe({topics::commands("order"), topics::events("product"),
-                     topics::events("inventory"), topics::events("payment")});
+    agent.subscribe({topics::commands("order"), topics::events("product")});
 
     order::HttpRoutes routes(agent.db(), orders, prices, products, metrics);
     routes.register_on(agent.api());

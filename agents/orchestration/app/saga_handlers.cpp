@@ -38,7 +38,7 @@ void SagaHandlers::on_order_placed(commerce::store::MessageContext& ctx) {
 
 void SagaHandlers::on_reply(commerce::store::MessageContext& ctx) {
   const auto& message = ctx.message();
-  auto event = saga_event_from(message.type, message.payload);
+  auto event = saga_event_from(message.type, message.payload, message.occurred_at);
   if (!event) return;
   const auto order_id = message.payload.at("order_id").get<std::string>();
   auto row = sagas_.lock_by_order(ctx.tx(), kPlaceOrderSaga, order_id);

@@ -81,7 +81,8 @@ nlohmann::json to_json(const SagaData& data) {
           {"customer_email", data.customer_email},
           {"reason", data.reason},
           {"order_cancelled", data.order_cancelled},
-          {"attempts", data.attempts}};
+          {"attempts", data.attempts},
+          {"history", data.history}};
 }
 
 SagaData saga_data_from_json(const nlohmann::json& j) {
@@ -95,6 +96,9 @@ SagaData saga_data_from_json(const nlohmann::json& j) {
   data.reason = j.value("reason", "");
   data.order_cancelled = j.value("order_cancelled", false);
   data.attempts = j.value("attempts", 1);
+  if (auto history = j.find("history"); history != j.end() && history->is_array()) {
+    data.history = *history;
+  }
   return data;
 }
 
@@ -120,13 +124,38 @@ std::string to_string(SagaEventKind kind) {
   return "unknown";
 }
 
-std::optional<SagaEvent> saga_event_from(const std::string& type, const nlohmann::json& payload) {
+std::string timeline_event(SagaEventKind kind) {
+  switch (kind) {
+    case SagaEventKind::stock_reserved:
+      return "stock_reserved";
+    case SagaEventKind::stock_reservation_failed:
+      return "stock_reservation_failed";
+    case SagaEventKind::stock_released:
+      return "stock_released";
+    case SagaEventKind::payment_authorized:
+      return "payment_authorized";
+    case SagaEventKind::payment_declined:
+      return "payment_declined";
+    case SagaEventKind::payment_voided:
+      return "payment_voided";
+    case SagaEventKind::order_confirmed:
+    case SagaEventKind::order_cancelled:
+      return "";
+  }
+  return "";
+}
+
+std::optional<SagaEvent> saga_event_from(const std::string& type, const nlohmann::json& payload,
+                                         std::string occurred_at) {
   for (auto kind : kAllEvents) {
     if (to_string(kind) != type) continue;
-    SagaEvent event{kind, ""};
+    SagaEvent event{kind, "", std::move(occurred_at)};
     if (payload.is_object()) {
       auto reason = payload.find("reason");
       if (reason != payload.end() && reason->is_string()) event.reason = reason->get<std::string>();
+      for (auto it = payload.begin(); it != payload.end(); ++it) {
+        if (it.key() != "order_id") event.detail[it.key()] = it.value();
+      }
     }
     return event;
   }
@@ -155,16 +184,22 @@ std::optional<SagaCommand> command_for(SagaState state, const Saga& saga) {
                          {{"order_id", saga.order_id},
                           {"amount", money_json(d.amount)},
                           {"card_token", d.card_token}}};
-    case SagaState::confirming:
-      return SagaCommand{"order.ConfirmOrder", {{"order_id", saga.order_id}}};
+    case SagaState::confirming: {
+      nlohmann::json payload = {{"order_id", saga.order_id}};
+      if (!d.history.empty()) payload["history"] = d.history;
+      return SagaCommand{"order.ConfirmOrder", std::move(payload)};
+    }
     case SagaState::voiding:
       return SagaCommand{"payment.VoidPayment",
                          {{"order_id", saga.order_id}, {"reason", d.reason}}};
     case SagaState::releasing:
       return SagaCommand{"inventory.ReleaseStock",
                          {{"order_id", saga.order_id}, {"reason", d.reason}}};
-    case SagaState::cancelling:
-      return SagaCommand{"order.CancelOrder", {{"order_id", saga.order_id}, {"reason", d.reason}}};
+    case SagaState::cancelling: {
+      nlohmann::json payload = {{"order_id", saga.order_id}, {"reason", d.reason}};
+      if (!d.history.empty()) payload["history"] = d.history;
+      return SagaCommand{"order.CancelOrder", std::move(payload)};
+    }
     case SagaState::completed:
     case SagaState::compensated:
       return std::nullopt;
@@ -260,8 +295,30 @@ SagaStart start_place_order(std::string saga_id, std::string merchant_id,
   }
 }
 
+namespace {
+
+SagaDecision decide_step(const Saga& saga, const SagaEvent& event, TimePoint now,
+                         const SagaPolicy& policy);
+
+}  // namespace
+
 SagaDecision decide(const Saga& saga, const SagaEvent& event, TimePoint now,
                     const SagaPolicy& policy) {
+  // An answer from inventory or payment joins the history before the decision, so a command it
+  // leads to (ConfirmOrder, CancelOrder) carries it; an ignored answer leaves no trace.
+  const auto name = timeline_event(event.kind);
+  if (name.empty() || is_terminal(saga.state)) return decide_step(saga, event, now, policy);
+  Saga seen = saga;
+  seen.data.history.push_back({{"event", name}, {"at", event.at}, {"detail", event.detail}});
+  auto decision = decide_step(seen, event, now, policy);
+  if (decision.ignored) decision.data = saga.data;
+  return decision;
+}
+
+namespace {
+
+SagaDecision decide_step(const Saga& saga, const SagaEvent& event, TimePoint now,
+                         const SagaPolicy& policy) {
   const auto late = [&] {
     return ignore(saga, "ignored " + to_string(event.kind) + " in state " + to_string(saga.state));
   };
@@ -340,6 +397,8 @@ SagaDecision decide(const Saga& saga, const SagaEvent& event, TimePoint now,
   }
   return late();
 }
+
+}  // namespace
 
 SagaDecision on_timeout(const Saga& saga, TimePoint now, const SagaPolicy& policy) {
   switch (saga.state) {

@@ -64,6 +64,10 @@ struct SagaData {
   std::string reason;            // why compensation runs; "" on the happy path
   bool order_cancelled = false;  // the order was cancelled elsewhere: no CancelOrder to send
   int attempts = 1;              // how many times the current step's command was sent
+  // What inventory and payment answered, in order: [{event, at, detail}]. ConfirmOrder and
+  // CancelOrder carry it, so the order's timeline tells the whole story without the order agent
+  // following other agents' events.
+  nlohmann::json history = nlohmann::json::array();
   bool operator==(const SagaData&) const = default;
 };
 
@@ -99,11 +103,17 @@ inline constexpr SagaEventKind kAllEvents[] = {
 struct SagaEvent {
   SagaEventKind kind;
   std::string reason;  // StockReservationFailed, PaymentDeclined, OrderCancelled
+  std::string at;      // when it happened (the envelope's occurred_at)
+  nlohmann::json detail = nlohmann::json::object();  // the payload without the order id
 };
 
 std::string to_string(SagaEventKind kind);
+// The order timeline's name for an answer from inventory or payment ("stock_reserved"); "" for
+// the order's own events, which the order agent records itself.
+std::string timeline_event(SagaEventKind kind);
 // The saga's view of a message; nullopt for types the saga does not follow.
-std::optional<SagaEvent> saga_event_from(const std::string& type, const nlohmann::json& payload);
+std::optional<SagaEvent> saga_event_from(const std::string& type, const nlohmann::json& payload,
+                                         std::string occurred_at = "");
 
 // A command to emit: the message type ("inventory.ReserveStock") and its payload. The key is
 // always the order id.

@@ -192,7 +192,15 @@ TEST(OrchestrationAgent, HappyPathCompletesAndLateRepliesAreRecordedAndIgnored) 
   EXPECT_EQ(authorize["amount"], json({{"amount_minor", 2500}, {"currency", "EUR"}}));
   EXPECT_EQ(authorize["card_token"], "tok_visa");
   o.payment_authorized();
-  EXPECT_EQ(o.await("order.ConfirmOrder"), json({{"order_id", o.id}}));
+  // ConfirmOrder carries what inventory and payment answered, for the order's timeline.
+  auto confirm = o.await("order.ConfirmOrder");
+  EXPECT_EQ(confirm["order_id"], o.id);
+  ASSERT_EQ(confirm["history"].size(), 2u) << confirm.dump();
+  EXPECT_EQ(confirm["history"][0]["event"], "stock_reserved");
+  EXPECT_EQ(confirm["history"][0]["detail"]["lines"][0]["sku"], "MUG");
+  EXPECT_FALSE(confirm["history"][0]["at"].get<std::string>().empty());
+  EXPECT_EQ(confirm["history"][1]["event"], "payment_authorized");
+  EXPECT_EQ(confirm["history"][1]["detail"]["amount"]["amount_minor"], 2500);
   o.order_confirmed();
   ASSERT_TRUE(agent.await_state(o.id, "completed"));
 
@@ -230,7 +238,11 @@ TEST(OrchestrationAgent, OutOfStockCancelsWithoutAskingForPayment) {
   o.place();
   o.await("inventory.ReserveStock");
   o.stock_reservation_failed();
-  EXPECT_EQ(o.await("order.CancelOrder"), json({{"order_id", o.id}, {"reason", "out_of_stock"}}));
+  auto cancel = o.await("order.CancelOrder");
+  EXPECT_EQ(cancel["reason"], "out_of_stock");
+  ASSERT_EQ(cancel["history"].size(), 1u) << cancel.dump();
+  EXPECT_EQ(cancel["history"][0]["event"], "stock_reservation_failed");
+  EXPECT_EQ(cancel["history"][0]["detail"]["shortages"][0]["available"], 0);
   o.order_cancelled("out_of_stock");
   ASSERT_TRUE(agent.await_state(o.id, "compensated"));
   EXPECT_EQ(o.sent("payment.AuthorizePayment"), 0u);

@@ -165,6 +165,56 @@ TEST(PlaceOrderSaga, HappyPathCompletes) {
   EXPECT_EQ(sent, (std::vector<std::string>{"payment.AuthorizePayment", "order.ConfirmOrder"}));
 }
 
+TEST(PlaceOrderSaga, ConfirmOrderCarriesWhatInventoryAndPaymentAnswered) {
+  auto saga = saga_in(S::reserving);
+  auto reserved = *saga_event_from("inventory.StockReserved",
+                                   {{"order_id", kOrder}, {"lines", nlohmann::json::array()}},
+                                   "2026-11-30T08:00:00.100Z");
+  auto d = decide(saga, reserved, kT0, kPolicy);
+  ASSERT_EQ(d.data.history.size(), 1u);
+  EXPECT_FALSE(d.commands.at(0).payload.contains("history")) << "AuthorizePayment needs none";
+  saga.state = d.to;
+  saga.data = d.data;
+
+  // A duplicate answer is ignored and leaves no trace in the history.
+  auto again = decide(saga, reserved, kT0, kPolicy);
+  EXPECT_TRUE(again.ignored);
+  EXPECT_EQ(again.data.history.size(), 1u);
+
+  auto authorized = *saga_event_from("payment.PaymentAuthorized",
+                                     {{"order_id", kOrder}, {"authorization_id", "a-1"}},
+                                     "2026-11-30T08:00:00.200Z");
+  d = decide(saga, authorized, kT0, kPolicy);
+  ASSERT_EQ(d.commands.at(0).type, "order.ConfirmOrder");
+  EXPECT_EQ(d.commands.at(0).payload, nlohmann::json::parse(R"({
+    "order_id": "0190d9b2-6a4e-7cc1-9f00-000000000001",
+    "history": [
+      {"event": "stock_reserved", "at": "2026-11-30T08:00:00.100Z", "detail": {"lines": []}},
+      {"event": "payment_authorized", "at": "2026-11-30T08:00:00.200Z",
+       "detail": {"authorization_id": "a-1"}}]})"));
+  saga.state = d.to;
+  saga.data = d.data;
+  // The order's own confirmation is not part of the history it is sent.
+  d = decide(saga, {K::order_confirmed, ""}, kT0, kPolicy);
+  EXPECT_EQ(d.data.history.size(), 2u);
+}
+
+TEST(PlaceOrderSaga, CancelOrderCarriesTheCompensationStory) {
+  auto saga = saga_in(S::authorizing);
+  for (auto kind : {K::payment_declined, K::stock_released}) {
+    auto d = decide(saga, {kind, "card_declined"}, kT0, kPolicy);
+    saga.state = d.to;
+    saga.data = d.data;
+    if (kind == K::stock_released) {
+      const auto& history = d.commands.at(0).payload.at("history");
+      ASSERT_EQ(history.size(), 2u);
+      EXPECT_EQ(history[0].at("event"), "payment_declined");
+      EXPECT_EQ(history[1].at("event"), "stock_released");
+    }
+  }
+  EXPECT_EQ(saga.state, S::cancelling);
+}
+
 TEST(PlaceOrderSaga, DeclinedPaymentReleasesThenCancels) {
   auto saga = saga_in(S::authorizing);
   std::vector<std::string> sent;
@@ -292,6 +342,13 @@ TEST(PlaceOrderSaga, EventsFromMessages) {
     ASSERT_TRUE(parsed);
     EXPECT_EQ(parsed->kind, kind);
   }
+  auto reserved = saga_event_from("inventory.StockReserved", {{"order_id", kOrder}, {"x", 1}},
+                                  "2026-11-30T08:00:00Z");
+  EXPECT_EQ(reserved->at, "2026-11-30T08:00:00Z");
+  EXPECT_EQ(reserved->detail, nlohmann::json({{"x", 1}})) << "the order id is implied";
+  EXPECT_EQ(timeline_event(K::stock_reserved), "stock_reserved");
+  EXPECT_EQ(timeline_event(K::payment_voided), "payment_voided");
+  EXPECT_EQ(timeline_event(K::order_confirmed), "");
   EXPECT_FALSE(saga_event_from("inventory.StockLevelChanged", {}));
   EXPECT_FALSE(saga_event_from("order.OrderPlaced", {}));
 }
@@ -307,6 +364,7 @@ TEST(PlaceOrderSaga, StatesAndDataRoundTrip) {
   data.reason = "timeout:reserve_stock";
   data.order_cancelled = true;
   data.attempts = 3;
+  data.history.push_back({{"event", "stock_reserved"}, {"at", "2026-11-30T08:00:00Z"}});
   EXPECT_EQ(saga_data_from_json(to_json(data)), data);
 }
 

@@ -37,18 +37,21 @@ void apply(commerce::store::MessageContext& ctx, OrderRepository& orders, OrderM
       break;
   }
   const auto topic = commerce::bus::topics::events("order");
+  // The saga's history (what inventory and payment answered) goes in first, then this outcome.
+  const auto history = message.payload.value("history", nlohmann::json::array());
   if (decision.status == OrderStatus::confirmed) {
-    orders.mark_confirmed(ctx.tx(), order_id);
-    orders.add_timeline(ctx.tx(), order_id, message.merchant_id, decision.timeline_event,
-                        nlohmann::json::object());
+    const auto timeline =
+        timeline_for(history, {decision.timeline_event, "", nlohmann::json::object()});
+    orders.settle(ctx.tx(), order_id, message.merchant_id, decision.status, "", to_json(timeline));
     ctx.emit(topic, order_id, "order.OrderConfirmed",
              order_confirmed_payload(order_id, order->customer_email, order->total));
     metrics.confirmed(order->total);
   } else {
     const auto& reason = std::get<CancelOrder>(command).reason;
-    orders.mark_cancelled(ctx.tx(), order_id, reason);
-    orders.add_timeline(ctx.tx(), order_id, message.merchant_id, decision.timeline_event,
-                        {{"reason", reason}});
+    const auto timeline =
+        timeline_for(history, {decision.timeline_event, "", {{"reason", reason}}});
+    orders.settle(ctx.tx(), order_id, message.merchant_id, decision.status, reason,
+                  to_json(timeline));
     ctx.emit(topic, order_id, "order.OrderCancelled",
              order_cancelled_payload(order_id, order->customer_email, reason));
     metrics.cancelled(reason);
@@ -71,19 +74,6 @@ void CatalogueFeed::on_product(commerce::store::MessageContext& ctx) {
   auto entry = catalogue_entry_from_json(message.payload);
   if (!entry) throw std::invalid_argument("unreadable product in " + message.type);
   prices_.apply_product_event(ctx.tx(), message.merchant_id, *entry, message.occurred_at);
-}
-
-void TimelineFeed::on_event(commerce::store::MessageContext& ctx) {
-  const auto& message = ctx.message();
-  auto entry = timeline_entry_for(message.type, message.payload);
-  if (!entry) return;
-  const auto order_id = message.payload.at("order_id").get<std::string>();
-  // Only orders we hold; another agent's event about an order we never placed changes nothing.
-  if (!orders_.add_timeline_if_held(ctx.tx(), order_id, message.merchant_id, entry->event,
-                                    entry->detail, message.occurred_at)) {
-    commerce::log::warn("event for an unknown order",
-                        {{"order_id", order_id}, {"type", message.type}});
-  }
 }
 
 }  // namespace order

@@ -1,7 +1,7 @@
 #pragma once
-// Thin message handlers: commands from orchestration, product events feeding the price
-// catalogue, inventory and payment events feeding the timeline. They run inside the
-// dispatcher's batch transaction.
+// Thin message handlers: commands from orchestration (carrying the saga's history for the
+// timeline) and product events feeding the price catalogue. They run inside the dispatcher's
+// batch transaction.
 #include "app/order_metrics.hpp"
 #include "app/order_repository.hpp"
 #include "app/price_catalogue.hpp"
@@ -31,15 +31,6 @@ class CatalogueFeed {
 
  private:
   PriceCatalogueRepository& prices_;
-};
-
-class TimelineFeed {
- public:
-  explicit TimelineFeed(OrderRepository& orders) : orders_(orders) {}
-  void on_event(commerce::store::MessageContext& ctx);  // inventory.* and payment.* events
-
- private:
-  OrderRepository& orders_;
 };
 
 }  // namespace order

@@ -142,46 +142,23 @@ std::optional<OrderRecord> OrderRepository::lock(pqxx::work& tx, const std::stri
   return order_from_row(rows[0]);
 }
 
-void OrderRepository::mark_confirmed(pqxx::work& tx, const std::string& id) {
+void OrderRepository::settle(pqxx::work& tx, const std::string& id, const std::string& merchant_id,
+                             OrderStatus status, const std::string& reason,
+                             const nlohmann::json& timeline) {
+  const bool confirmed = status == OrderStatus::confirmed;
   commerce::store::exec0(
       tx,
-      "UPDATE orders SET status = 'confirmed', confirmed_at = clock_timestamp(), "
-      "updated_at = clock_timestamp() WHERE id = $1::uuid",
-      id);
-}
-
-void OrderRepository::mark_cancelled(pqxx::work& tx, const std::string& id,
-                                     const std::string& reason) {
-  commerce::store::exec0(
-      tx,
-      "UPDATE orders SET status = 'cancelled', cancelled_at = clock_timestamp(), "
-      "cancel_reason = $2, updated_at = clock_timestamp() WHERE id = $1::uuid",
-      id, reason);
-}
-
-void OrderRepository::add_timeline(pqxx::work& tx, const std::string& order_id,
-                                   const std::string& merchant_id, const std::string& event,
-                                   const nlohmann::json& detail, const std::string& at) {
-  commerce::store::exec0(
-      tx,
+      "WITH settled AS ("
+      "  UPDATE orders SET status = $3, updated_at = clock_timestamp(),"
+      "    confirmed_at = CASE WHEN $3 = 'confirmed' THEN clock_timestamp() END,"
+      "    cancelled_at = CASE WHEN $3 = 'cancelled' THEN clock_timestamp() END,"
+      "    cancel_reason = CASE WHEN $3 = 'cancelled' THEN $4 END"
+      "  WHERE id = $1::uuid RETURNING id) "
       "INSERT INTO order_timeline (order_id, merchant_id, at, event, detail) "
-      "VALUES ($1::uuid, $2, COALESCE(NULLIF($3, '')::timestamptz, clock_timestamp()), $4, "
-      "$5::jsonb)",
-      order_id, merchant_id, at, event, detail.dump());
-}
-
-bool OrderRepository::add_timeline_if_held(pqxx::work& tx, const std::string& order_id,
-                                           const std::string& merchant_id, const std::string& event,
-                                           const nlohmann::json& detail, const std::string& at) {
-  // The order's existence is checked by the same statement that appends the entry.
-  auto r = commerce::store::exec(
-      tx,
-      "INSERT INTO order_timeline (order_id, merchant_id, at, event, detail) "
-      "SELECT id, merchant_id, COALESCE(NULLIF($3, '')::timestamptz, clock_timestamp()), $4, "
-      "$5::jsonb FROM orders WHERE id = $1::uuid AND " +
-          kTenantIs2,
-      order_id, merchant_id, at, event, detail.dump());
-  return r.affected_rows() == 1;
+      "SELECT settled.id, $2, COALESCE(NULLIF(e.at, '')::timestamptz, clock_timestamp()), "
+      "  e.event, COALESCE(e.detail, '{}'::jsonb) "
+      "FROM settled, jsonb_to_recordset($5::jsonb) AS e(event text, at text, detail jsonb)",
+      id, merchant_id, to_string(status), confirmed ? std::string() : reason, timeline.dump());
 }
 
 OrderPage OrderRepository::list(pqxx::work& tx, const std::string& merchant_id, std::size_t limit,

@@ -57,17 +57,10 @@ class OrderRepository {
   std::optional<OrderRecord> lock(pqxx::work& tx, const std::string& merchant_id,
                                   const std::string& id);
 
-  void mark_confirmed(pqxx::work& tx, const std::string& id);
-  void mark_cancelled(pqxx::work& tx, const std::string& id, const std::string& reason);
-
-  // `at` empty: now.
-  void add_timeline(pqxx::work& tx, const std::string& order_id, const std::string& merchant_id,
-                    const std::string& event, const nlohmann::json& detail,
-                    const std::string& at = "");
-  // Appends a timeline entry if the merchant holds the order; false if not.
-  bool add_timeline_if_held(pqxx::work& tx, const std::string& order_id,
-                            const std::string& merchant_id, const std::string& event,
-                            const nlohmann::json& detail, const std::string& at);
+  // Moves the order to its final status (confirmed, or cancelled with `reason`) and appends the
+  // timeline rows [{event, at, detail}] (`at` "" is now), in one statement.
+  void settle(pqxx::work& tx, const std::string& id, const std::string& merchant_id,
+              OrderStatus status, const std::string& reason, const nlohmann::json& timeline);
 
   // Newest first; `after_id` is the cursor (the last id of the previous page).
   OrderPage list(pqxx::work& tx, const std::string& merchant_id, std::size_t limit,
