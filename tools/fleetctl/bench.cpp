@@ -123,6 +123,43 @@ std::string top_statements(const std::string& admin_url, long limit, double orde
   return out.str();
 }
 
+// Median time of each leg of the saga, from the agents' own timestamps: where an order's
+// latency goes (each leg but the first is a command and its answer: two trips through the bus).
+std::string leg_medians(const std::string& admin_url, const std::string& merchant_id,
+                        double since_epoch) {
+  pqxx::connection db(admin_url);
+  pqxx::nontransaction tx(db);
+  const auto r = tx.exec_params1(
+      "WITH legs AS ("
+      "  SELECT o.placed_at, o.confirmed_at,"
+      "    min(st.at) FILTER (WHERE st.from_state IS NULL) AS started,"
+      "    min(st.at) FILTER (WHERE st.to_state = 'authorizing') AS reserved,"
+      "    min(st.at) FILTER (WHERE st.to_state = 'confirming') AS authorized,"
+      "    min(st.at) FILTER (WHERE st.to_state = 'completed') AS completed"
+      "  FROM \"order\".orders o JOIN orchestration.sagas g ON g.order_id = o.id"
+      "  JOIN orchestration.saga_steps st ON st.saga_id = g.id"
+      "  WHERE o.merchant_id = $1 AND o.status = 'confirmed' AND o.placed_at >= to_timestamp($2)"
+      "  GROUP BY o.id, o.placed_at, o.confirmed_at) "
+      "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM started - placed_at)),"
+      "  percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM reserved - started)),"
+      "  percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM authorized - reserved)),"
+      "  percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM confirmed_at - "
+      "authorized)),"
+      "  percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM completed - confirmed_at)) "
+      "FROM legs",
+      merchant_id, since_epoch);
+  const char* names[] = {"placed->saga started", "reserve stock", "authorize payment",
+                         "->order confirmed", "->saga completed"};
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(1) << "  median legs (ms):";
+  for (int i = 0; i < 5; ++i) {
+    out << " " << names[i] << " " << (r[i].is_null() ? 0.0 : r[i].as<double>() * 1000);
+    if (i < 4) out << ",";
+  }
+  out << "\n";
+  return out.str();
+}
+
 }  // namespace
 
 int run_bench(const Flags& flags) {
@@ -224,6 +261,7 @@ int run_bench(const Flags& flags) {
       [&] { return commerce::scenario::all_sagas_ended(admin_url, merchant.id); }, 180s, 200ms);
   const auto stats = commerce::scenario::throughput(admin_url, merchant.id, since_epoch);
   const auto outcome = commerce::scenario::count_outcomes(admin_url, merchant.id);
+  const auto legs = leg_medians(admin_url, merchant.id, since_epoch);
 
   std::string cancelled = outcome.cancel_reasons.empty() ? "none" : "";
   for (const auto& [reason, n] : outcome.cancel_reasons)
@@ -250,6 +288,7 @@ int run_bench(const Flags& flags) {
             << "  all sagas ended: " << (ended ? "yes" : "NO") << ", stuck " << outcome.stuck()
             << ", duplicate effects " << outcome.duplicate_effects() << ", agents stopped "
             << (clean ? "cleanly" : "NOT cleanly") << "\n";
+  std::cout << legs;
   print_cpu_per_order(cpu, static_cast<double>(total - first_measured));
   std::cout << statement_report;
   std::cout << "\n";

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <fstream>
 #include <limits>
+#include <sstream>
 
 extern char** environ;
 
@@ -129,6 +130,22 @@ bool Config::get_bool(const std::string& key, bool fallback) const {
   if (s == "true" || s == "1" || s == "yes" || s == "on") return true;
   if (s == "false" || s == "0" || s == "no" || s == "off") return false;
   bad(key, "a boolean (true/false/1/0/yes/no/on/off)", *v);
+}
+
+std::map<std::string, std::string> Config::get_pairs(const std::string& key) const {
+  std::map<std::string, std::string> out;
+  const auto v = find(key);
+  if (!v) return out;
+  std::istringstream words(*v);
+  for (std::string word; words >> word;) {
+    const auto eq = word.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw ConfigError("config: " + key + " must be name=value pairs separated by spaces, got \"" +
+                        word + "\"");
+    }
+    out[word.substr(0, eq)] = word.substr(eq + 1);
+  }
+  return out;
 }
 
 std::chrono::milliseconds Config::get_millis(const std::string& key,

@@ -100,6 +100,24 @@ TEST(Config, ErrorsNameTheKeyAndTheProblem) {
   EXPECT_EQ(error_of([&] { c.require_int("MISSING"); }), "config: MISSING is required but not set");
 }
 
+TEST(Config, NameValuePairs) {
+  auto c = Config::from_map({{"P", "  fetch.wait.max.ms=100  debug=consumer,cgrp x= "},
+                             {"BAD", "a=1 b"},
+                             {"NONAME", "=3"}});
+  EXPECT_EQ(c.get_pairs("P"),
+            (std::map<std::string, std::string>{
+                {"fetch.wait.max.ms", "100"}, {"debug", "consumer,cgrp"}, {"x", ""}}));
+  EXPECT_TRUE(c.get_pairs("UNSET").empty());
+  try {
+    c.get_pairs("BAD");
+    FAIL() << "an entry without = is an error";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("BAD"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("\"b\""), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(c.get_pairs("NONAME"), ConfigError);
+}
+
 TEST(Config, WithOverridesOneValueInACopy) {
   const auto a = Config::from_map({{"A", "1"}});
   const auto b = a.with("A", "2").with("B", "3");

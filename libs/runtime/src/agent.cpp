@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <ctime>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -33,6 +34,9 @@ struct Settings {
   std::size_t pool_size = 8;
   int http_workers = 4;
   std::size_t consumer_lanes = 0;  // 0: the agent's own choice
+  // librdkafka properties applied over ours (KAFKA_CONSUMER_PROPERTIES, KAFKA_PRODUCER_PROPERTIES).
+  std::map<std::string, std::string> consumer_properties;
+  std::map<std::string, std::string> producer_properties;
   std::string ready_file;
   std::string instance_id;
 };
@@ -72,6 +76,8 @@ Settings read_settings(const std::string& agent, const config::Config& c) {
         std::to_string(lanes) + "\"");
   }
   s.consumer_lanes = static_cast<std::size_t>(lanes);
+  s.consumer_properties = c.get_pairs("KAFKA_CONSUMER_PROPERTIES");
+  s.producer_properties = c.get_pairs("KAFKA_PRODUCER_PROPERTIES");
   s.ready_file = c.get("READY_FILE", "");
   s.instance_id = c.get("INSTANCE_ID", detail::default_instance_id());
   return s;
@@ -275,7 +281,8 @@ Agent::Agent(std::string name, config::Config config) : impl_(std::make_unique<I
   i.pool = std::make_unique<store::ConnectionPool>(i.settings.database_url, i.settings.pool_size,
                                                    &i.metrics);
   detail::collect_outbox_backlog(i.metrics, *i.pool);
-  i.producer = std::make_unique<bus::Producer>(bus::BusConfig{i.settings.brokers, i.name, {}});
+  i.producer = std::make_unique<bus::Producer>(
+      bus::BusConfig{i.settings.brokers, i.name, i.settings.producer_properties});
   i.schemas =
       std::make_unique<bus::SchemaRegistry>(bus::SchemaRegistry::load(i.settings.schemas_dir));
   i.dispatcher = std::make_unique<store::MessageDispatcher>(*i.pool, *i.schemas, &i.metrics);
@@ -336,9 +343,9 @@ int Agent::run() {
       options.metrics = &i.metrics;
       options.lanes = s.consumer_lanes ? s.consumer_lanes : i.default_lanes;
       options.message_types = i.dispatcher->handled_types();
-      i.consumer =
-          std::make_unique<bus::Consumer>(bus::BusConfig{s.brokers, i.name, {}}, std::move(options),
-                                          i.dispatcher->batch_handler(), *i.producer);
+      i.consumer = std::make_unique<bus::Consumer>(
+          bus::BusConfig{s.brokers, i.name, s.consumer_properties}, std::move(options),
+          i.dispatcher->batch_handler(), *i.producer);
       i.consumer->start();
     }
 

@@ -28,7 +28,11 @@ class Config {
   std::int64_t get_int(const std::string& key, std::int64_t fallback) const;
   std::int64_t require_int(const std::string& key) const;
   bool get_bool(const std::string& key, bool fallback) const;
-  std::chrono::milliseconds get_millis(const std::string& key, std::chrono::milliseconds fallback) const;
+  std::chrono::milliseconds get_millis(const std::string& key,
+                                       std::chrono::milliseconds fallback) const;
+  // "name=value name=value ..." (whitespace-separated, e.g. librdkafka properties); empty when
+  // unset. An entry without '=' or with an empty name is a ConfigError.
+  std::map<std::string, std::string> get_pairs(const std::string& key) const;
   // A TCP port 0..65535 (0 = pick a free one).
   std::uint16_t get_port(const std::string& key, std::uint16_t fallback) const;
 
