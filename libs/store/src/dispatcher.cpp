@@ -23,12 +23,29 @@ void MessageContext::emit(const std::string& topic, const std::string& key,
   }
 }
 
+log::Context MessageContext::log_context() const {
+  log::Context context{message_.id, message_.correlation_id, message_.causation_id, "", "", ""};
+  // Handling is a span of its own, a child of the span that emitted the message.
+  if (auto trace = core::TraceParent::parse(message_.traceparent)) {
+    context.trace_id = trace->trace_id;
+    context.span_id = trace->child().span_id;
+    context.parent_span_id = trace->span_id;
+  }
+  return context;
+}
+
 MessageDispatcher::MessageDispatcher(ConnectionPool& pool, const bus::SchemaRegistry& schemas,
                                      metrics::Registry* metrics)
     : pool_(pool), schemas_(schemas), metrics_(metrics) {}
 
 void MessageDispatcher::on(const std::string& type, MessageHandler handler) {
-  handlers_[type] = std::move(handler);
+  routes_[type] = Route{std::move(handler)};
+}
+
+void MessageDispatcher::on_batch(const std::vector<std::string>& types,
+                                 BatchMessageHandler handler) {
+  batch_handlers_.push_back(std::move(handler));
+  for (const auto& type : types) routes_[type] = Route{nullptr, batch_handlers_.size() - 1};
 }
 
 namespace {
@@ -54,7 +71,7 @@ void MessageDispatcher::handle(std::span<const bus::Message> batch) {
   struct Parsed {
     const bus::Message* raw;
     bus::Envelope envelope;
-    const MessageHandler* handler;
+    const Route* route;
   };
   std::vector<Parsed> parsed;
   std::vector<std::string> ids;
@@ -63,16 +80,16 @@ void MessageDispatcher::handle(std::span<const bus::Message> batch) {
   for (const auto& raw : batch) {
     // Shared events topics carry many types an agent ignores; the relay's `type` header lets
     // us skip those without parsing them. Messages without the header are parsed as usual.
-    if (auto type = header_of(raw, "type"); type && !handlers_.count(*type)) continue;
+    if (auto type = header_of(raw, "type"); type && !routes_.count(*type)) continue;
     bus::Envelope message = bus::parse_envelope(raw.value);
-    auto handler = handlers_.find(message.type);
-    if (handler == handlers_.end()) continue;  // not for us
+    auto route = routes_.find(message.type);
+    if (route == routes_.end()) continue;  // not for us
     if (auto violation = schemas_.validate(message.type, message.version, message.payload)) {
       throw std::runtime_error("schema: " + message.type + " v" + std::to_string(message.version) +
                                ": " + *violation);
     }
     ids.push_back(message.id);
-    parsed.push_back({&raw, std::move(message), &handler->second});
+    parsed.push_back({&raw, std::move(message), &route->second});
   }
   if (parsed.empty()) return;
 
@@ -88,23 +105,31 @@ void MessageDispatcher::handle(std::span<const bus::Message> batch) {
     // Ids already in the inbox were handled: their effects are committed.
     const auto claimed = claim_inbox(tx, ids);
     std::unordered_set<std::string> fresh(claimed.begin(), claimed.end());
+    std::vector<std::vector<MessageContext>> grouped(batch_handlers_.size());
     for (const auto& p : parsed) {
       if (!fresh.erase(p.envelope.id)) continue;  // redelivered, or twice in this batch
-      const auto& message = p.envelope;
-      log::Context context{message.id, message.correlation_id, message.causation_id, "", "", ""};
-      // Handling is a span of its own, a child of the span that emitted the message.
-      if (auto trace = core::TraceParent::parse(message.traceparent)) {
-        context.trace_id = trace->trace_id;
-        context.span_id = trace->child().span_id;
-        context.parent_span_id = trace->span_id;
+      if (!p.route->one) {
+        grouped[p.route->batch].emplace_back(tx, p.envelope, *p.raw, &outbox);
+        continue;
       }
-      log::ScopedContext scoped(std::move(context));
+      MessageContext ctx(tx, p.envelope, *p.raw, &outbox);
+      log::ScopedContext scoped(ctx.log_context());
       const auto started = std::chrono::steady_clock::now();
-      MessageContext ctx(tx, message, *p.raw, &outbox);
-      (*p.handler)(ctx);
+      p.route->one(ctx);
       handled.push_back(
-          {message.type,
+          {p.envelope.type,
            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()});
+    }
+    for (std::size_t b = 0; b < grouped.size(); ++b) {
+      auto& group = grouped[b];
+      if (group.empty()) continue;
+      const auto started = std::chrono::steady_clock::now();
+      batch_handlers_[b](std::span<MessageContext>(group));
+      // Each message's share of the batch's time.
+      const double share =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() /
+          static_cast<double>(group.size());
+      for (const auto& ctx : group) handled.push_back({ctx.message().type, share});
     }
     append_outbox(tx, outbox);
   });

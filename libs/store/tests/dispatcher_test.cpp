@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "commerce/log/log.hpp"
 #include "commerce/metrics/registry.hpp"
 #include "store_fixture.hpp"
@@ -159,6 +161,40 @@ TEST_F(Dispatcher, HandlerFailureRollsBackTheInboxClaim) {
   std::vector<bus::Message> batch{message(other)};
   EXPECT_THROW(dispatcher->handle(batch), std::runtime_error);
   EXPECT_EQ(query_value(db.url, "SELECT count(*) FROM inbox"), 0);
+}
+
+TEST_F(Dispatcher, ABatchHandlerGetsEveryFreshMessageOfItsTypesInOneCall) {
+  std::vector<std::vector<int>> calls_seen;
+  dispatcher->on_batch({"test.Other"}, [&](std::span<MessageContext> messages) {
+    std::vector<int> ns;
+    for (auto& ctx : messages) {
+      ns.push_back(ctx.message().payload["n"].get<int>());
+      ctx.emit("commerce.test.events", "k", "test.OtherCounted", {{"n", ns.back()}});
+      // Its log context names the message it is about, when the handler scopes it.
+      log::ScopedContext scoped(ctx.log_context());
+      EXPECT_EQ(log::current_context().message_id, ctx.message().id);
+    }
+    messages.front().tx().exec0("INSERT INTO effect VALUES ('batch', " +
+                                std::to_string(messages.size()) + ")");
+    calls_seen.push_back(ns);
+  });
+  auto o1 = bus::make_envelope("test.Other", "m-1", {{"n", 1}});
+  auto t = bus::make_envelope("test.Thing", "m-1", {{"n", 5}});
+  auto o2 = bus::make_envelope("test.Other", "m-1", {{"n", 2}});
+  std::vector<bus::Message> batch{message(o1), message(t), message(o2), message(o1)};
+  dispatcher->handle(batch);
+  ASSERT_EQ(calls_seen.size(), 1u) << "one call for the batch";
+  EXPECT_EQ(calls_seen[0], (std::vector<int>{1, 2})) << "in order, the duplicate once";
+  EXPECT_EQ(calls, 1) << "the per-message handler still runs for its type";
+  EXPECT_EQ(query_value(db.url, "SELECT n FROM effect WHERE message_id = 'batch'"), 2);
+  EXPECT_EQ(query_value(db.url, "SELECT count(*) FROM outbox"), 3);
+  EXPECT_EQ(registry.counter("messages_handled_total", "", {"type"}).with({"test.Other"}).value(),
+            2.0);
+
+  dispatcher->handle(batch);  // redelivered: nothing fresh, no call
+  EXPECT_EQ(calls_seen.size(), 1u);
+  const auto types = dispatcher->handled_types();
+  EXPECT_NE(std::find(types.begin(), types.end(), "test.Other"), types.end());
 }
 
 }  // namespace

@@ -19,6 +19,7 @@
 #include "commerce/bus/envelope.hpp"
 #include "commerce/bus/kafka.hpp"
 #include "commerce/bus/schema.hpp"
+#include "commerce/log/log.hpp"
 #include "commerce/metrics/fwd.hpp"
 
 namespace commerce::store {
@@ -173,6 +174,10 @@ class MessageContext {
   void emit(const std::string& topic, const std::string& key, std::string type,
             nlohmann::json payload);
   void emit(const std::string& topic, const std::string& key, const bus::Envelope& envelope);
+  // The log context of handling this message: its ids, and a span that is a child of the span
+  // that emitted it. The dispatcher scopes it around a per-message handler; a batch handler
+  // scopes it itself around what it logs about one message.
+  log::Context log_context() const;
 
  private:
   pqxx::work& tx_;
@@ -182,6 +187,9 @@ class MessageContext {
 };
 
 using MessageHandler = std::function<void(MessageContext&)>;
+// Every fresh message of its types in one consumed batch, in order, in one call: lets an agent
+// read and write the rows of a whole batch in a statement or two instead of a few per message.
+using BatchMessageHandler = std::function<void(std::span<MessageContext>)>;
 
 // Turns consumed Kafka messages into transactional effects: parses the envelope, validates it
 // against its JSON Schema, skips ids already in the inbox, runs the handler for its type, and
@@ -195,10 +203,14 @@ class MessageDispatcher {
   MessageDispatcher(ConnectionPool& pool, const bus::SchemaRegistry& schemas,
                     metrics::Registry* metrics = nullptr);
   void on(const std::string& type, MessageHandler handler);
+  // One handler for all of `types`. Per-message handlers of a batch run first, then each batch
+  // handler once: give every type that touches the same rows to the same batch handler, as the
+  // order between its messages and other handlers' messages is not kept.
+  void on_batch(const std::vector<std::string>& types, BatchMessageHandler handler);
   // The types with a handler (the consumer's bounded metric labels).
   std::vector<std::string> handled_types() const {
     std::vector<std::string> types;
-    for (const auto& [type, handler] : handlers_) types.push_back(type);
+    for (const auto& [type, route] : routes_) types.push_back(type);
     return types;
   }
   bus::BatchHandler batch_handler();
@@ -208,7 +220,12 @@ class MessageDispatcher {
   ConnectionPool& pool_;
   const bus::SchemaRegistry& schemas_;
   metrics::Registry* metrics_ = nullptr;
-  std::map<std::string, MessageHandler> handlers_;
+  struct Route {
+    MessageHandler one;            // per message, or
+    std::size_t batch = SIZE_MAX;  // an index into batch_handlers_
+  };
+  std::map<std::string, Route> routes_;
+  std::vector<BatchMessageHandler> batch_handlers_;
 };
 
 }  // namespace commerce::store
