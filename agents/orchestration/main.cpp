@@ -26,13 +26,10 @@ int main() {
 
     orchestration::SagaHandlers handlers(sagas, metrics, policy);
     auto& dispatcher = agent.dispatcher();
-    dispatcher.on("order.OrderPlaced", [&](MessageContext& ctx) { handlers.on_order_placed(ctx); });
-    for (const char* type :
-         {"inventory.StockReserved", "inventory.StockReservationFailed", "inventory.StockReleased",
-          "payment.PaymentAuthorized", "payment.PaymentDeclined", "payment.PaymentVoided",
-          "order.OrderConfirmed", "order.OrderCancelled"}) {
-      dispatcher.on(type, [&](MessageContext& ctx) { handlers.on_reply(ctx); });
-    }
+    std::vector<std::string> types{orchestration::kOrderPlaced};
+    types.insert(types.end(), std::begin(orchestration::kFollowedTypes),
+                 std::end(orchestration::kFollowedTypes));
+    dispatcher.on_batch(types, [&](std::span<MessageContext> batch) { handlers.on_batch(batch); });
     agent.subscribe(
         {topics::events("order"), topics::events("inventory"), topics::events("payment")});
 

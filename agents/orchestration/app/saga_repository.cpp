@@ -55,33 +55,88 @@ std::string millis(int param) {
 
 }  // namespace
 
-bool SagaRepository::insert(pqxx::work& tx, const Saga& saga, const std::string& type,
-                            const std::string& correlation_id, const std::string& traceparent,
-                            TimePoint now, const std::optional<std::string>& message_id,
-                            const std::string& note) {
-  // The saga and its first step in one statement.
-  auto result = commerce::store::exec(
+std::map<std::string, SagaRow> SagaRepository::lock_by_orders(
+    pqxx::work& tx, const std::string& type, const std::vector<std::string>& order_ids) {
+  std::map<std::string, SagaRow> out;
+  if (order_ids.empty()) return out;
+  const auto rows = commerce::store::exec(
       tx,
-      "WITH s AS (INSERT INTO sagas (id, type, order_id, merchant_id, state, step, deadline, "
-      "data, correlation_id, traceparent, started_at, updated_at) "
-      "VALUES ($1::uuid, $2, $3::uuid, $4, $5, $6, " +
-          millis(7) + ", $8::jsonb, $9, $10, " + millis(11) + ", " + millis(11) +
-          ") ON CONFLICT (type, order_id) DO NOTHING RETURNING id, merchant_id) "
-          "INSERT INTO saga_steps (saga_id, merchant_id, from_state, to_state, message_id, note) "
-          "SELECT id, merchant_id, NULL, $5, $12, $13 FROM s",
-      saga.id, type, saga.order_id, saga.merchant_id, to_string(saga.state), step_of(saga.state),
-      to_epoch_ms(saga.deadline), to_json(saga.data).dump(), correlation_id, traceparent,
-      to_epoch_ms(now), message_id, note);
-  return result.affected_rows() == 1;
+      "SELECT " + kColumns +
+          " FROM sagas WHERE type = $1 AND order_id IN "
+          "(SELECT jsonb_array_elements_text($2::jsonb)::uuid) ORDER BY id FOR UPDATE",
+      type, nlohmann::json(order_ids).dump());
+  for (const auto& r : rows) {
+    auto row = row_from(r);
+    out.emplace(row.saga.order_id, std::move(row));
+  }
+  return out;
 }
 
-std::optional<SagaRow> SagaRepository::lock_by_order(pqxx::work& tx, const std::string& type,
-                                                     const std::string& order_id) {
-  auto rows = commerce::store::exec(
-      tx, "SELECT " + kColumns + " FROM sagas WHERE type = $1 AND order_id = $2::uuid FOR UPDATE",
-      type, order_id);
-  if (rows.empty()) return std::nullopt;
-  return row_from(rows[0]);
+void SagaRepository::write(pqxx::work& tx, const SagaChanges& changes, TimePoint now) {
+  if (changes.empty()) return;
+  auto created = nlohmann::json::array();
+  for (const auto& row : changes.created) {
+    const auto& saga = row.saga;
+    created.push_back({{"id", saga.id},
+                       {"type", row.type},
+                       {"order_id", saga.order_id},
+                       {"merchant_id", saga.merchant_id},
+                       {"state", to_string(saga.state)},
+                       {"step", step_of(saga.state)},
+                       {"deadline_ms", to_epoch_ms(saga.deadline)},
+                       {"data", to_json(saga.data)},
+                       {"correlation_id", row.correlation_id},
+                       {"traceparent", row.traceparent},
+                       {"finished", is_terminal(saga.state)}});
+  }
+  auto changed = nlohmann::json::array();
+  for (const auto& row : changes.changed) {
+    const auto& saga = row.saga;
+    changed.push_back({{"id", saga.id},
+                       {"state", to_string(saga.state)},
+                       {"step", step_of(saga.state)},
+                       {"deadline_ms", to_epoch_ms(saga.deadline)},
+                       {"data", to_json(saga.data)},
+                       {"finished", is_terminal(saga.state)}});
+  }
+  auto steps = nlohmann::json::array();
+  for (const auto& step : changes.steps) {
+    steps.push_back({{"saga_id", step.saga_id},
+                     {"merchant_id", step.merchant_id},
+                     {"from_state", step.from ? nlohmann::json(to_string(*step.from)) : nullptr},
+                     {"to_state", to_string(step.to)},
+                     {"message_id", step.message_id ? nlohmann::json(*step.message_id) : nullptr},
+                     {"note", step.note}});
+  }
+  // The steps' foreign keys are checked at the end of the statement, after the sagas it
+  // inserts: one round trip for the whole batch.
+  static const std::string at = millis(4);
+  static const std::string sql =
+      "WITH created AS ("
+      "  INSERT INTO sagas (id, type, order_id, merchant_id, state, step, deadline, data, "
+      "    correlation_id, traceparent, started_at, updated_at, finished_at) "
+      "  SELECT c.id, c.type, c.order_id, c.merchant_id, c.state, c.step, "
+      "    to_timestamp(c.deadline_ms::double precision / 1000), c.data, c.correlation_id, "
+      "    c.traceparent, " +
+      at + ", " + at + ", CASE WHEN c.finished THEN " + at +
+      " END "
+      "  FROM jsonb_to_recordset($1::jsonb) AS c(id uuid, type text, order_id uuid, "
+      "    merchant_id text, state text, step text, deadline_ms bigint, data jsonb, "
+      "    correlation_id text, traceparent text, finished boolean)), "
+      "changed AS ("
+      "  UPDATE sagas s SET state = c.state, step = c.step, "
+      "    deadline = to_timestamp(c.deadline_ms::double precision / 1000), data = c.data, "
+      "    updated_at = " +
+      at + ", finished_at = CASE WHEN c.finished THEN " + at +
+      " ELSE s.finished_at END "
+      "  FROM jsonb_to_recordset($2::jsonb) AS c(id uuid, state text, step text, "
+      "    deadline_ms bigint, data jsonb, finished boolean) "
+      "  WHERE s.id = c.id) "
+      "INSERT INTO saga_steps (saga_id, merchant_id, from_state, to_state, message_id, note) "
+      "SELECT st.saga_id, st.merchant_id, st.from_state, st.to_state, st.message_id, st.note "
+      "FROM jsonb_to_recordset($3::jsonb) AS st(saga_id uuid, merchant_id text, "
+      "  from_state text, to_state text, message_id text, note text)";
+  commerce::store::exec0(tx, sql, created.dump(), changed.dump(), steps.dump(), to_epoch_ms(now));
 }
 
 std::optional<SagaRow> SagaRepository::lock(pqxx::work& tx, const std::string& id) {
@@ -105,34 +160,17 @@ std::vector<SagaRow> SagaRepository::lock_due(pqxx::work& tx, TimePoint now, std
 
 void SagaRepository::record(pqxx::work& tx, const SagaRow& row, const SagaDecision& decision,
                             const std::optional<std::string>& message_id, TimePoint now) {
-  if (decision.ignored) {
-    add_step(tx, row, decision.from, decision.to, message_id, decision.note);
-    return;
+  SagaChanges changes;
+  if (!decision.ignored) {
+    SagaRow moved = row;
+    moved.saga.state = decision.to;
+    moved.saga.deadline = decision.deadline;
+    moved.saga.data = decision.data;
+    changes.changed.push_back(std::move(moved));
   }
-  // The new state and its step in one statement.
-  commerce::store::exec0(
-      tx,
-      "WITH s AS (UPDATE sagas SET state = $2, step = $3, deadline = " + millis(4) +
-          ", data = $5::jsonb, updated_at = " + millis(6) + ", finished_at = CASE WHEN $7 THEN " +
-          millis(6) +
-          " ELSE finished_at END WHERE id = $1::uuid RETURNING id, merchant_id) "
-          "INSERT INTO saga_steps (saga_id, merchant_id, from_state, to_state, message_id, note) "
-          "SELECT id, merchant_id, $8, $2, $9, $10 FROM s",
-      row.saga.id, to_string(decision.to), step_of(decision.to), to_epoch_ms(decision.deadline),
-      to_json(decision.data).dump(), to_epoch_ms(now), is_terminal(decision.to),
-      to_string(decision.from), message_id, decision.note);
-}
-
-void SagaRepository::add_step(pqxx::work& tx, const SagaRow& row, std::optional<SagaState> from,
-                              SagaState to, const std::optional<std::string>& message_id,
-                              const std::string& note) {
-  commerce::store::exec0(
-      tx,
-      "INSERT INTO saga_steps (saga_id, merchant_id, from_state, to_state, message_id, note) "
-      "VALUES ($1::uuid, $2, $3, $4, $5, $6)",
-      row.saga.id, row.saga.merchant_id,
-      from ? std::optional<std::string>(to_string(*from)) : std::nullopt, to_string(to), message_id,
-      note);
+  changes.steps.push_back(
+      {row.saga.id, row.saga.merchant_id, decision.from, decision.to, message_id, decision.note});
+  write(tx, changes, now);
 }
 
 std::optional<SagaRow> SagaRepository::find(pqxx::work& tx, const std::string& id) {

@@ -38,23 +38,39 @@ struct SagaFilter {
   std::size_t limit = 50;
 };
 
+struct SagaStep {
+  std::string saga_id;
+  std::string merchant_id;
+  std::optional<SagaState> from;  // none for the saga's start
+  SagaState to = SagaState::reserving;
+  std::optional<std::string> message_id;
+  std::string note;
+};
+
+// What a batch of messages did to the sagas, written in one statement.
+struct SagaChanges {
+  std::vector<SagaRow> created;  // new sagas, in the state the batch left them
+  std::vector<SagaRow> changed;  // existing sagas whose state, deadline or data moved
+  std::vector<SagaStep> steps;   // every step, in order, of created and existing sagas
+  bool empty() const { return created.empty() && changed.empty() && steps.empty(); }
+};
+
 class SagaRepository {
  public:
-  // Inserts the saga with its first step; false when the order already has a saga of this type
-  // (a redelivered OrderPlaced).
-  bool insert(pqxx::work& tx, const Saga& saga, const std::string& type,
-              const std::string& correlation_id, const std::string& traceparent, TimePoint now,
-              const std::optional<std::string>& message_id, const std::string& note);
-  std::optional<SagaRow> lock_by_order(pqxx::work& tx, const std::string& type,
-                                       const std::string& order_id);
+  // The sagas of `type` for these orders, by order id, locked in id order (one statement for a
+  // whole batch; a consistent order so two batches cannot deadlock).
+  std::map<std::string, SagaRow> lock_by_orders(pqxx::work& tx, const std::string& type,
+                                                const std::vector<std::string>& order_ids);
+  // Inserts the created sagas, updates the changed ones and appends the steps, in one statement.
+  // A created saga whose order already has one of its type (another instance started it
+  // meanwhile) violates the unique key: the statement fails and nothing is written.
+  void write(pqxx::work& tx, const SagaChanges& changes, TimePoint now);
   std::optional<SagaRow> lock(pqxx::work& tx, const std::string& id);
   // Running sagas whose deadline passed, locked; rows locked by others are skipped.
   std::vector<SagaRow> lock_due(pqxx::work& tx, TimePoint now, std::size_t limit);
   // Persists a decision (unless it is ignored) and records its step.
   void record(pqxx::work& tx, const SagaRow& row, const SagaDecision& decision,
               const std::optional<std::string>& message_id, TimePoint now);
-  void add_step(pqxx::work& tx, const SagaRow& row, std::optional<SagaState> from, SagaState to,
-                const std::optional<std::string>& message_id, const std::string& note);
 
   std::optional<SagaRow> find(pqxx::work& tx, const std::string& id);
   std::vector<SagaStepRow> steps(pqxx::work& tx, const std::string& saga_id);
