@@ -62,9 +62,8 @@ std::map<std::string, SagaRow> SagaRepository::lock_by_orders(
   const auto rows = commerce::store::exec(
       tx,
       "SELECT " + kColumns +
-          " FROM sagas WHERE type = $1 AND order_id IN "
-          "(SELECT jsonb_array_elements_text($2::jsonb)::uuid) ORDER BY id FOR UPDATE",
-      type, nlohmann::json(order_ids).dump());
+          " FROM sagas WHERE type = $1 AND order_id = ANY($2::uuid[]) ORDER BY id FOR UPDATE",
+      type, commerce::store::array_literal(order_ids));
   for (const auto& r : rows) {
     auto row = row_from(r);
     out.emplace(row.saga.order_id, std::move(row));
@@ -90,8 +89,10 @@ void SagaRepository::write(pqxx::work& tx, const SagaChanges& changes, TimePoint
                        {"finished", is_terminal(saga.state)}});
   }
   auto changed = nlohmann::json::array();
+  std::vector<std::string> changed_ids;
   for (const auto& row : changes.changed) {
     const auto& saga = row.saga;
+    changed_ids.push_back(saga.id);
     changed.push_back({{"id", saga.id},
                        {"state", to_string(saga.state)},
                        {"step", step_of(saga.state)},
@@ -131,12 +132,13 @@ void SagaRepository::write(pqxx::work& tx, const SagaChanges& changes, TimePoint
       " ELSE s.finished_at END "
       "  FROM jsonb_to_recordset($2::jsonb) AS c(id uuid, state text, step text, "
       "    deadline_ms bigint, data jsonb, finished boolean) "
-      "  WHERE s.id = c.id) "
+      "  WHERE s.id = ANY($5::uuid[]) AND s.id = c.id) "
       "INSERT INTO saga_steps (saga_id, merchant_id, from_state, to_state, message_id, note) "
       "SELECT st.saga_id, st.merchant_id, st.from_state, st.to_state, st.message_id, st.note "
       "FROM jsonb_to_recordset($3::jsonb) AS st(saga_id uuid, merchant_id text, "
       "  from_state text, to_state text, message_id text, note text)";
-  commerce::store::exec0(tx, sql, created.dump(), changed.dump(), steps.dump(), to_epoch_ms(now));
+  commerce::store::exec0(tx, sql, created.dump(), changed.dump(), steps.dump(), to_epoch_ms(now),
+                         commerce::store::array_literal(changed_ids));
 }
 
 std::optional<SagaRow> SagaRepository::lock(pqxx::work& tx, const std::string& id) {

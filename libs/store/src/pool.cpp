@@ -256,4 +256,18 @@ std::string prepared(pqxx::transaction_base& tx, const std::string& sql) {
   return name;
 }
 
+std::string array_literal(std::span<const std::string> values) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i) out += ',';
+    out += '"';
+    for (char c : values[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + '}';
+}
+
 }  // namespace commerce::store
