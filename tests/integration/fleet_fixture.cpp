@@ -42,6 +42,7 @@ void FleetTest::SetUpTestSuite() {
     options.admin_url = s.admin_url;
     options.brokers = s.brokers;
     options.fixed_ports = false;
+    options.env = stack::agent_settings_for(stack::broker_kind_from_env());
     options.agent_env = s.agent_env;
     // These suites test outcomes, not deadlines: on a loaded CI machine (or under sanitizers) a
     // 10 s step deadline could turn a slow success into a compensation.

@@ -268,6 +268,7 @@ class KafkaAgent : public ::testing::Test {
       commerce::stack::Fleet::Options options;
       options.admin_url = commerce::stack::EmbeddedPostgres::shared().admin_url();
       options.brokers = broker().bootstrap();
+      options.env = commerce::stack::agent_settings_for(commerce::stack::BrokerKind::kafka);
       s.fleet = std::make_unique<commerce::stack::Fleet>(options);
       s.fleet->start("inventory");
       s.events = std::make_unique<commerce::stack::EventCollector>(

@@ -72,6 +72,8 @@ void LocalStack::start() {
   fo.brokers = brokers_;
   fo.log_dir = options_.data_dir + "/logs";
   fo.fixed_ports = options_.fixed_ports;
+  // Brokers given by KAFKA_BROKERS are taken to be Apache Kafka.
+  fo.env = agent_settings_for(broker_ ? options_.broker : BrokerKind::kafka);
   fleet_ = std::make_unique<Fleet>(fo);
   note("applying " + topic_plan_path());
   for (const auto& agent : fleet_agents()) {

@@ -161,7 +161,8 @@ struct Consumer::Impl {
                                            {"enable.partition.eof", "false"},
                                            // The default (500 ms) makes every hop of a saga
                                            // wait on the broker; the fleet is latency-bound.
-                                           {"fetch.wait.max.ms", "5"}});
+                                           {"fetch.wait.max.ms", "5"},
+                                           {"socket.nagle.disable", "true"}});
     rd_kafka_conf_set_opaque(conf.get(), this);
     rd_kafka_conf_set_rebalance_cb(conf.get(), &Impl::on_rebalance);
     rd_kafka_conf_set_offset_commit_cb(conf.get(), &Impl::on_commit);

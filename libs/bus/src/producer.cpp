@@ -64,8 +64,11 @@ struct Producer::Impl {
 };
 
 Producer::Producer(const BusConfig& config) : impl_(std::make_unique<Impl>()) {
-  auto conf = detail::make_conf(
-      config, {{"enable.idempotence", "true"}, {"acks", "all"}, {"linger.ms", "2"}});
+  auto conf = detail::make_conf(config, {{"enable.idempotence", "true"},
+                                         {"acks", "all"},
+                                         {"linger.ms", "2"},
+                                         // Small requests on a latency-bound path: no Nagle delay.
+                                         {"socket.nagle.disable", "true"}});
   rd_kafka_conf_set_dr_msg_cb(conf.get(), &on_delivery_report);
   rd_kafka_conf_set_error_cb(conf.get(), &on_client_error);
   impl_->rk = detail::create_handle(RD_KAFKA_PRODUCER, std::move(conf));

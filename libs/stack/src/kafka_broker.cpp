@@ -385,6 +385,11 @@ std::string shared_broker_bootstrap() {
                                                      : DevBroker::shared().bootstrap();
 }
 
+std::map<std::string, std::string> agent_settings_for(BrokerKind kind) {
+  if (kind == BrokerKind::kafka) return {{"KAFKA_CONSUMER_PROPERTIES", "fetch.wait.max.ms=100"}};
+  return {};
+}
+
 // ---------------------------------------------------------------------------------------------
 // Topics
 
