@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <iostream>
@@ -92,12 +93,19 @@ sigset_t stop_signals() {
 }
 
 // Runs one shutdown step; a failure is logged and the remaining steps still run.
+// A slow step is logged with its duration: a shutdown that overruns its grace period says where.
 template <class F>
 void step(const char* what, F f) {
+  const auto started = std::chrono::steady_clock::now();
   try {
     f();
   } catch (const std::exception& e) {
     log::error("shutdown step failed", {{"step", what}, {"error", e.what()}});
+  }
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
+  if (took >= std::chrono::milliseconds(500)) {
+    log::info("slow shutdown step", {{"step", what}, {"ms", std::to_string(took.count())}});
   }
 }
 
