@@ -8,8 +8,8 @@
 //   DATABASE_URL (required)   KAFKA_BROKERS (required)   API_PORT (0)   ADMIN_PORT (0)
 //   MIGRATIONS_DIR (migrations/<agent>)   SCHEMAS_DIR (schemas)   LOG_LEVEL (info)
 //   DB_POOL_SIZE (8)   HTTP_WORKERS (4)   READY_FILE (optional: JSON with the bound ports)
-//   CONSUMER_LANES (the agent's default, 4 unless it sets one: partitions of a consumed batch
-//   handled concurrently)
+//   CONSUMER_LANES (the agent's default, 1 unless it sets one: partitions of a consumed batch
+//   handled concurrently, each in its own transaction)
 //   INSTANCE_ID (hostname-pid)
 #include <functional>
 #include <memory>
@@ -44,8 +44,9 @@ class Agent {
 
   // Topics the dispatcher consumes (group = agent name).
   void subscribe(std::vector<std::string> topics);
-  // Partitions of a consumed batch handled concurrently (default 4; CONSUMER_LANES overrides).
-  // One lane suits an agent whose messages contend for the same rows.
+  // Partitions of a consumed batch handled concurrently (default 1; CONSUMER_LANES overrides).
+  // One lane, one transaction per batch, is the cheapest when handlers only touch the database;
+  // more suit handlers that wait on something slow outside it (a remote card processor).
   void set_default_consumer_lanes(std::size_t lanes);
   // Routes of the agent's own API, served on API_PORT if any were added.
   http::Router& api();
