@@ -21,8 +21,8 @@ int main() {
     order::CommandHandlers commands(orders, metrics);
     order::CatalogueFeed catalogue(prices);
     auto& dispatcher = agent.dispatcher();
-    dispatcher.on("order.ConfirmOrder", [&](MessageContext& ctx) { commands.confirm(ctx); });
-    dispatcher.on("order.CancelOrder", [&](MessageContext& ctx) { commands.cancel(ctx); });
+    dispatcher.on_batch({"order.ConfirmOrder", "order.CancelOrder"},
+                        [&](std::span<MessageContext> batch) { commands.on_batch(batch); });
     for (const char* type : {"product.ProductCreated", "product.ProductUpdated"}) {
       dispatcher.on(type, [&](MessageContext& ctx) { catalogue.on_product(ctx); });
     }

@@ -2,6 +2,8 @@
 // Thin message handlers: commands from orchestration (carrying the saga's history for the
 // timeline) and product events feeding the price catalogue. They run inside the dispatcher's
 // batch transaction.
+#include <span>
+
 #include "app/order_metrics.hpp"
 #include "app/order_repository.hpp"
 #include "app/price_catalogue.hpp"
@@ -16,8 +18,9 @@ class CommandHandlers {
  public:
   CommandHandlers(OrderRepository& orders, OrderMetrics& metrics)
       : orders_(orders), metrics_(metrics) {}
-  void confirm(commerce::store::MessageContext& ctx);  // order.ConfirmOrder
-  void cancel(commerce::store::MessageContext& ctx);   // order.CancelOrder
+  // order.ConfirmOrder and order.CancelOrder of a consumed batch: the orders are locked in one
+  // read, each command goes through the domain in order, and the settlements are one write.
+  void on_batch(std::span<commerce::store::MessageContext> messages);
 
  private:
   OrderRepository& orders_;

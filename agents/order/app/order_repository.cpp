@@ -131,34 +131,49 @@ std::optional<OrderRecord> OrderRepository::find_by_idempotency_key(pqxx::work& 
   return find(tx, merchant_id, rows[0][0].as<std::string>());
 }
 
-std::optional<OrderRecord> OrderRepository::lock(pqxx::work& tx, const std::string& merchant_id,
-                                                 const std::string& id) {
-  auto rows =
-      commerce::store::exec(tx,
-                            "SELECT " + kOrderColumns + " FROM orders WHERE id = $1::uuid AND " +
-                                kTenantIs2 + " FOR UPDATE",
-                            id, merchant_id);
-  if (rows.empty()) return std::nullopt;
-  return order_from_row(rows[0]);
+std::map<std::string, OrderRecord> OrderRepository::lock(pqxx::work& tx,
+                                                         const std::vector<std::string>& ids) {
+  std::map<std::string, OrderRecord> out;
+  if (ids.empty()) return out;
+  const auto rows = commerce::store::exec(
+      tx,
+      "SELECT " + kOrderColumns + " FROM orders WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE",
+      commerce::store::array_literal(ids));
+  for (const auto& row : rows) {
+    auto order = order_from_row(row);
+    out.emplace(order.id, std::move(order));
+  }
+  return out;
 }
 
-void OrderRepository::settle(pqxx::work& tx, const std::string& id, const std::string& merchant_id,
-                             OrderStatus status, const std::string& reason,
-                             const nlohmann::json& timeline) {
-  const bool confirmed = status == OrderStatus::confirmed;
+void OrderRepository::settle(pqxx::work& tx, const std::vector<Settlement>& settlements) {
+  if (settlements.empty()) return;
+  auto rows = nlohmann::json::array();
+  std::vector<std::string> ids;
+  for (const auto& s : settlements) {
+    rows.push_back({{"id", s.id},
+                    {"status", to_string(s.status)},
+                    {"reason", s.reason},
+                    {"timeline", s.timeline}});
+    ids.push_back(s.id);
+  }
   commerce::store::exec0(
       tx,
-      "WITH settled AS ("
-      "  UPDATE orders SET status = $3, updated_at = clock_timestamp(),"
-      "    confirmed_at = CASE WHEN $3 = 'confirmed' THEN clock_timestamp() END,"
-      "    cancelled_at = CASE WHEN $3 = 'cancelled' THEN clock_timestamp() END,"
-      "    cancel_reason = CASE WHEN $3 = 'cancelled' THEN $4 END"
-      "  WHERE id = $1::uuid RETURNING id) "
+      "WITH s AS (SELECT * FROM jsonb_to_recordset($1::jsonb) "
+      "    AS s(id uuid, status text, reason text, timeline jsonb)), "
+      "settled AS ("
+      "  UPDATE orders o SET status = s.status, updated_at = clock_timestamp(),"
+      "    confirmed_at = CASE WHEN s.status = 'confirmed' THEN clock_timestamp() END,"
+      "    cancelled_at = CASE WHEN s.status = 'cancelled' THEN clock_timestamp() END,"
+      "    cancel_reason = CASE WHEN s.status = 'cancelled' THEN s.reason END"
+      "  FROM s WHERE o.id = ANY($2::uuid[]) AND o.id = s.id RETURNING o.id, o.merchant_id) "
       "INSERT INTO order_timeline (order_id, merchant_id, at, event, detail) "
-      "SELECT settled.id, $2, COALESCE(NULLIF(e.at, '')::timestamptz, clock_timestamp()), "
-      "  e.event, COALESCE(e.detail, '{}'::jsonb) "
-      "FROM settled, jsonb_to_recordset($5::jsonb) AS e(event text, at text, detail jsonb)",
-      id, merchant_id, to_string(status), confirmed ? std::string() : reason, timeline.dump());
+      "SELECT settled.id, settled.merchant_id, "
+      "  COALESCE(NULLIF(e.at, '')::timestamptz, clock_timestamp()), e.event, "
+      "  COALESCE(e.detail, '{}'::jsonb) "
+      "FROM settled JOIN s ON s.id = settled.id, "
+      "  jsonb_to_recordset(s.timeline) AS e(event text, at text, detail jsonb)",
+      rows.dump(), commerce::store::array_literal(ids));
 }
 
 OrderPage OrderRepository::list(pqxx::work& tx, const std::string& merchant_id, std::size_t limit,

@@ -1,5 +1,6 @@
 #pragma once
 // SQL for orders, their lines and timeline, on the caller's transaction.
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <pqxx/pqxx>
@@ -53,14 +54,20 @@ class OrderRepository {
   // The order with lines and timeline, or nullopt (unknown or another merchant's).
   std::optional<OrderRecord> find(pqxx::work& tx, const std::string& merchant_id,
                                   const std::string& id);
-  // The order row only, locked for update.
-  std::optional<OrderRecord> lock(pqxx::work& tx, const std::string& merchant_id,
-                                  const std::string& id);
+  // The order rows (no lines or timeline) of these ids, by id, locked for update in id order
+  // (one statement for a batch; a consistent order so two batches cannot deadlock).
+  std::map<std::string, OrderRecord> lock(pqxx::work& tx, const std::vector<std::string>& ids);
 
-  // Moves the order to its final status (confirmed, or cancelled with `reason`) and appends the
-  // timeline rows [{event, at, detail}] (`at` "" is now), in one statement.
-  void settle(pqxx::work& tx, const std::string& id, const std::string& merchant_id,
-              OrderStatus status, const std::string& reason, const nlohmann::json& timeline);
+  // An order's final status (confirmed, or cancelled with `reason`) and the timeline rows it
+  // appends, [{event, at, detail}] (`at` "" is now).
+  struct Settlement {
+    std::string id;
+    OrderStatus status = OrderStatus::confirmed;
+    std::string reason;
+    nlohmann::json timeline;
+  };
+  // Writes every settlement of a batch in one statement.
+  void settle(pqxx::work& tx, const std::vector<Settlement>& settlements);
 
   // Newest first; `after_id` is the cursor (the last id of the previous page).
   OrderPage list(pqxx::work& tx, const std::string& merchant_id, std::size_t limit,
