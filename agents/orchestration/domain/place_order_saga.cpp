@@ -298,26 +298,6 @@ SagaStart start_place_order(std::string saga_id, std::string merchant_id,
 namespace {
 
 SagaDecision decide_step(const Saga& saga, const SagaEvent& event, TimePoint now,
-                         const SagaPolicy& policy);
-
-}  // namespace
-
-SagaDecision decide(const Saga& saga, const SagaEvent& event, TimePoint now,
-                    const SagaPolicy& policy) {
-  // An answer from inventory or payment joins the history before the decision, so a command it
-  // leads to (ConfirmOrder, CancelOrder) carries it; an ignored answer leaves no trace.
-  const auto name = timeline_event(event.kind);
-  if (name.empty() || is_terminal(saga.state)) return decide_step(saga, event, now, policy);
-  Saga seen = saga;
-  seen.data.history.push_back({{"event", name}, {"at", event.at}, {"detail", event.detail}});
-  auto decision = decide_step(seen, event, now, policy);
-  if (decision.ignored) decision.data = saga.data;
-  return decision;
-}
-
-namespace {
-
-SagaDecision decide_step(const Saga& saga, const SagaEvent& event, TimePoint now,
                          const SagaPolicy& policy) {
   const auto late = [&] {
     return ignore(saga, "ignored " + to_string(event.kind) + " in state " + to_string(saga.state));
@@ -399,6 +379,19 @@ SagaDecision decide_step(const Saga& saga, const SagaEvent& event, TimePoint now
 }
 
 }  // namespace
+
+SagaDecision decide(const Saga& saga, const SagaEvent& event, TimePoint now,
+                    const SagaPolicy& policy) {
+  // An answer from inventory or payment joins the history before the decision, so a command it
+  // leads to (ConfirmOrder, CancelOrder) carries it; an ignored answer leaves no trace.
+  const auto name = timeline_event(event.kind);
+  if (name.empty() || is_terminal(saga.state)) return decide_step(saga, event, now, policy);
+  Saga seen = saga;
+  seen.data.history.push_back({{"event", name}, {"at", event.at}, {"detail", event.detail}});
+  auto decision = decide_step(seen, event, now, policy);
+  if (decision.ignored) decision.data = saga.data;
+  return decision;
+}
 
 SagaDecision on_timeout(const Saga& saga, TimePoint now, const SagaPolicy& policy) {
   switch (saga.state) {

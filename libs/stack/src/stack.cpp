@@ -200,14 +200,22 @@ void EmbeddedPostgres::start() {
 
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   for (;;) {
-    std::vector<std::string> argv{
-        pg_tool("postgres"), "-D", options_.data_dir, "-c", "listen_addresses=127.0.0.1", "-c",
-        "port=" + std::to_string(port_), "-c", "unix_socket_directories=" + options_.data_dir, "-c",
-        "max_connections=" + std::to_string(options_.max_connections), "-c", "shared_buffers=128MB",
-        // Tables start empty and grow fast; prepared statements keep
-        // the plan made while a table was tiny until ANALYZE sees it
-        // grown. Autovacuum looks every 5 s instead of every minute.
-        "-c", "autovacuum_naptime=5s"};
+    std::vector<std::string> argv{pg_tool("postgres"),
+                                  "-D",
+                                  options_.data_dir,
+                                  "-c",
+                                  "listen_addresses=127.0.0.1",
+                                  "-c",
+                                  "port=" + std::to_string(port_),
+                                  "-c",
+                                  "unix_socket_directories=" + options_.data_dir,
+                                  "-c",
+                                  "max_connections=" + std::to_string(options_.max_connections),
+                                  "-c",
+                                  "shared_buffers=128MB"};
+    // Tables start empty and grow fast; prepared statements keep the plan made while a table was
+    // tiny until ANALYZE sees it grown. Autovacuum looks every 5 s instead of every minute.
+    argv.insert(argv.end(), {"-c", "autovacuum_naptime=5s"});
     if (!options_.durable) {
       for (const char* setting : {"fsync=off", "synchronous_commit=off", "full_page_writes=off"}) {
         argv.push_back("-c");
