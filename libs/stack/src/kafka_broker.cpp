@@ -89,27 +89,6 @@ std::string trimmed(std::string s) {
   return s;
 }
 
-// A KRaft cluster id: 16 random bytes, base64url without padding (Kafka's Uuid format).
-std::string cluster_id() {
-  static const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::random_device rd;
-  unsigned char bytes[16];
-  for (auto& b : bytes) b = static_cast<unsigned char>(rd());
-  std::string out;
-  int bits = 0;
-  std::uint32_t buffer = 0;
-  for (unsigned char b : bytes) {
-    buffer = (buffer << 8) | b;
-    bits += 8;
-    while (bits >= 6) {
-      out += alphabet[(buffer >> (bits - 6)) & 0x3f];
-      bits -= 6;
-    }
-  }
-  if (bits > 0) out += alphabet[(buffer << (6 - bits)) & 0x3f];
-  return out;  // 22 characters
-}
-
 std::string make_temp_dir(const std::string& prefix) {
   std::string pattern = (fs::temp_directory_path() / (prefix + "-XXXXXX")).string();
   if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed for " + pattern);
@@ -141,6 +120,31 @@ std::vector<std::string> jvm_flags(const KafkaBroker::Options& options, const st
 }
 
 }  // namespace
+
+// 16 random bytes, base64url without padding (Kafka's Uuid format). Like Kafka's own
+// Uuid.randomUuid(), never one that starts with '-': kafka-storage would read it as an option
+// ("--cluster-id: expected one argument"), one broker start in 64.
+std::string kraft_cluster_id() {
+  static const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::random_device rd;
+  for (;;) {
+    unsigned char bytes[16];
+    for (auto& b : bytes) b = static_cast<unsigned char>(rd());
+    std::string out;
+    int bits = 0;
+    std::uint32_t buffer = 0;
+    for (unsigned char b : bytes) {
+      buffer = (buffer << 8) | b;
+      bits += 8;
+      while (bits >= 6) {
+        out += alphabet[(buffer >> (bits - 6)) & 0x3f];
+        bits -= 6;
+      }
+    }
+    if (bits > 0) out += alphabet[(buffer << (6 - bits)) & 0x3f];
+    if (out.front() != '-') return out;  // 22 characters
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // The classpath
@@ -221,7 +225,7 @@ void KafkaBroker::format(const std::string& classpath) {
   for (auto& f : jvm_flags(options_, "256m")) argv.push_back(f);
   for (std::string a : {"-cp", classpath.c_str(), "kafka.tools.StorageTool", "format", "-t"})
     argv.push_back(a);
-  argv.push_back(cluster_id());
+  argv.push_back(kraft_cluster_id());
   argv.push_back("-c");
   argv.push_back(dir_ + "/server.properties");
   Process tool(argv, {}, log_file_);

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <pqxx/pqxx>
+#include <set>
 #include <sstream>
 
 #include "commerce/stack/agent_harness.hpp"
@@ -87,6 +88,22 @@ TEST(Utilities, UniqueNameIsLowerCaseAndUnique) {
 }
 
 TEST(Utilities, FreePortIsNonZero) { EXPECT_GT(free_port(), 0); }
+
+TEST(Utilities, KraftClusterIdsAreUuidsACommandLineCannotMistakeForAnOption) {
+  // One id in 64 started with '-' before; 2000 draws would all but surely have met one.
+  std::set<std::string> seen;
+  for (int i = 0; i < 2000; ++i) {
+    const auto id = kraft_cluster_id();
+    ASSERT_EQ(id.size(), 22u) << id;
+    ASSERT_NE(id.front(), '-') << id;
+    ASSERT_EQ(
+        id.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+        std::string::npos)
+        << id;
+    seen.insert(id);
+  }
+  EXPECT_EQ(seen.size(), 2000u);
+}
 
 TEST(Utilities, WaitUntilReturnsFalseAtTheDeadline) {
   EXPECT_FALSE(wait_until([] { return false; }, std::chrono::milliseconds(50)));

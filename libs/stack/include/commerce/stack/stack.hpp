@@ -115,6 +115,9 @@ class DevBroker {
 // is cached in .fleet/kafka/). Storage is formatted in a fresh temporary folder, listeners are
 // on 127.0.0.1 on free ports, topic auto-creation is off; stop() or the destructor stops it and
 // the destructor removes the folder. Needs `java` (17+) and `mvn` on PATH.
+// A fresh KRaft cluster id for `kafka-storage format`.
+std::string kraft_cluster_id();
+
 class KafkaBroker {
  public:
   struct Options {
