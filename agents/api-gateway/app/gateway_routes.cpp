@@ -96,6 +96,7 @@ Response GatewayRoutes::with_idempotency(const Request& request, const RouteSpec
   if (auto problem = validate_idempotency_key(key)) {
     return Response::error(400, "invalid_idempotency_key", *problem);
   }
+  if (route.upstream_keeps_idempotency) return proxy_.forward(request, route, context);
   const std::string hash = request_hash(request.method, request.target, request.body);
   const auto existing = idempotency_.claim(scope, key, hash);
   switch (decide(existing, hash)) {

@@ -73,6 +73,10 @@ Response UpstreamProxy::forward(const commerce::http::Request& request, const Ro
     response.headers.set("Content-Type", *content_type);
   }
   if (auto location = upstream.headers.get("Location")) response.headers.set("Location", *location);
+  // From an upstream that keeps its own Idempotency-Keys: the answer is a replay.
+  if (auto replayed = upstream.headers.get("Idempotent-Replayed")) {
+    response.headers.set("Idempotent-Replayed", *replayed);
+  }
   return response;
 }
 

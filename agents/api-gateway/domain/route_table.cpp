@@ -23,7 +23,7 @@ std::vector<std::string_view> segments(std::string_view path) {
 
 const std::vector<RouteSpec>& route_table() {
   static const std::vector<RouteSpec> table = {
-      {"POST", "/v1/orders", "order", Access::api_key},
+      {"POST", "/v1/orders", "order", Access::api_key, /*upstream_keeps_idempotency=*/true},
       {"GET", "/v1/orders", "order", Access::api_key},
       {"GET", "/v1/orders/{id}", "order", Access::api_key},
       {"POST", "/v1/products", "product", Access::api_key},

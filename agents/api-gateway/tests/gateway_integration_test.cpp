@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
 #include <thread>
 #include <vector>
 
@@ -37,6 +38,7 @@ struct Seen {
   std::string request_id;
   std::string traceparent;
   std::string authorization;
+  std::string idempotency_key;
 };
 
 // The stand-in for product, inventory and order: answers like an agent and records every call.
@@ -53,7 +55,8 @@ class RecordingUpstream {
                                                                       trace.parent_span_id + "-01";
       std::lock_guard lock(mutex_);
       seen_.push_back({r.method, r.target, r.body, r.header("X-Merchant-Id"),
-                       r.header("X-Request-Id"), received, r.header("Authorization")});
+                       r.header("X-Request-Id"), received, r.header("Authorization"),
+                       r.header("Idempotency-Key")});
       return seen_.size();
     };
     router.add("POST", "/v1/products", [record](const Request& r) {
@@ -64,14 +67,27 @@ class RecordingUpstream {
       record(r);
       return Response::json(200, {{"merchant_id", r.header("X-Merchant-Id")}});
     });
-    router.add("POST", "/v1/orders", [record](const Request& r) {
+    router.add("POST", "/v1/stock/{sku}/adjustments", [record](const Request& r) {
       const auto n = record(r);
       if (r.body.find("fail") != std::string::npos) {
         return Response::error(500, "internal", "asked to fail");
       }
       // Long enough that concurrent requests with one key overlap with this one.
       std::this_thread::sleep_for(300ms);
-      return Response::json(201, {{"order", n}});
+      return Response::json(201, {{"adjustment", n}});
+    });
+    // Like the order agent, which keeps Idempotency-Keys itself: a key seen before is a replay.
+    router.add("POST", "/v1/orders", [this, record](const Request& r) {
+      const auto key = r.header("Idempotency-Key");
+      bool seen_before = false;
+      {
+        std::lock_guard lock(mutex_);
+        for (const auto& s : seen_) seen_before |= !key.empty() && s.idempotency_key == key;
+      }
+      record(r);
+      auto answer = Response::json(201, {{"order", key}});
+      if (seen_before) answer.headers.set("Idempotent-Replayed", "true");
+      return answer;
     });
     router.add("GET", "/v1/stock/{sku}", [record](const Request& r) {
       record(r);
@@ -423,7 +439,7 @@ TEST(GatewayIdempotency, ConcurrentSameKeyForwardsOnce) {
     threads.emplace_back([&, i] {
       commerce::http::Client own;  // one connection per client, so they really overlap
       answers[i] = own.request(
-          "POST", stack().gateway + "/v1/orders", body,
+          "POST", stack().gateway + "/v1/stock/race/adjustments", body,
           key_headers(m, {{"Idempotency-Key", marker}, {"Content-Type", "application/json"}}));
     });
   }
@@ -456,11 +472,43 @@ TEST(GatewayIdempotency, ServerErrorsAreNotRememberedSoTheClientMayRetry) {
   const auto& m = shared_merchant();
   const std::string marker = commerce::stack::unique_name("fail");
   const std::string body = json{{"note", marker}}.dump();
-  EXPECT_EQ(call("POST", "/v1/orders", body, key_headers(m, {{"Idempotency-Key", marker}})).status,
-            500);
-  EXPECT_EQ(call("POST", "/v1/orders", body, key_headers(m, {{"Idempotency-Key", marker}})).status,
-            500);
+  const std::string target = "/v1/stock/fail/adjustments";
+  EXPECT_EQ(call("POST", target, body, key_headers(m, {{"Idempotency-Key", marker}})).status, 500);
+  EXPECT_EQ(call("POST", target, body, key_headers(m, {{"Idempotency-Key", marker}})).status, 500);
   EXPECT_EQ(stack().upstream.matching("POST", marker).size(), 2u);
+}
+
+TEST(GatewayIdempotency, OrderPostsLeaveTheKeyToTheOrderAgent) {
+  // The order agent claims the key in the statement that places the order: the gateway checks
+  // the key's form, forwards every POST with it, stores nothing, and passes the replay mark on.
+  const auto& m = shared_merchant();
+  const std::string marker = commerce::stack::unique_name("order-key");
+  const std::string body = json{{"note", marker}}.dump();
+  const auto first =
+      call("POST", "/v1/orders", body, key_headers(m, {{"Idempotency-Key", marker}}));
+  ASSERT_EQ(first.status, 201) << first.body;
+  EXPECT_FALSE(first.headers.get("Idempotent-Replayed"));
+  const auto again =
+      call("POST", "/v1/orders", body, key_headers(m, {{"Idempotency-Key", marker}}));
+  ASSERT_EQ(again.status, 201) << again.body;
+  EXPECT_EQ(again.headers.get("Idempotent-Replayed"), "true");
+  const auto seen = stack().upstream.matching("POST", marker);
+  ASSERT_EQ(seen.size(), 2u);
+  for (const auto& s : seen) EXPECT_EQ(s.idempotency_key, marker);
+  {
+    pqxx::connection c(stack().fleet->database_admin_url());
+    pqxx::work tx(c);
+    EXPECT_EQ(tx.exec_params1("SELECT count(*) FROM api_gateway.idempotency_keys WHERE key = $1",
+                              marker)[0]
+                  .as<long>(),
+              0);
+  }
+  // A malformed key is still the gateway's 400, and never reaches the order agent.
+  const auto bad = call("POST", "/v1/orders", json{{"note", marker + "-bad"}}.dump(),
+                        key_headers(m, {{"Idempotency-Key", std::string(256, 'k')}}));
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(error_code(bad), "invalid_idempotency_key");
+  EXPECT_TRUE(stack().upstream.matching("POST", marker + "-bad").empty());
 }
 
 TEST(GatewayIdempotency, OperatorPostsAreIdempotentToo) {

@@ -95,56 +95,62 @@ Response HttpRoutes::place_order(const Request& request) {
   }
   const auto& placing = std::get<PlaceOrderRequest>(parsed);
 
-  // Prices come from our catalogue, read in the placing transaction itself (one round trip
-  // fewer per order). A miss asks the product agent, outside any transaction, remembers the
-  // answer, and places again; a SKU it does not know either is priced as unknown.
+  // Prices come from our catalogue, read just before the placing statement (as a transaction
+  // at READ COMMITTED would: nothing is locked), each one autocommitted: two round trips in all.
+  // A miss asks the product agent, remembers the answer, and places again; a SKU it does not
+  // know either is priced as unknown.
   std::vector<std::string> skus;
   for (const auto& line : placing.lines) skus.push_back(line.sku);
   const auto order_id = commerce::core::uuid_v7();
-  // Forwarded by the gateway (or sent by a direct caller): a retried POST gets its first order.
-  std::optional<std::string> idempotency_key;
+  // The caller's Idempotency-Key (forwarded by the gateway, which leaves this route's keys to
+  // us): claimed by the order's own insert, so a retried POST gets its first order, and the same
+  // key with another body is refused.
+  std::optional<IdempotencyKey> idempotency;
   if (auto key = request.headers.get("Idempotency-Key"); key && !key->empty()) {
-    idempotency_key = *key;
+    idempotency = IdempotencyKey{*key, commerce::core::sha256_hex(request.body)};
   }
   bool replayed = false;
   std::optional<OrderRecord> placed;
   std::optional<PricingError> rejected;
   std::vector<std::string> missing;
   auto place = [&](bool looked_up) {
-    db_.transact([&](pqxx::work& tx) {
-      placed.reset();
-      replayed = false;
-      rejected.reset();
-      missing.clear();
-      const Catalogue catalogue = prices_.find(tx, merchant_id, skus);
-      for (const auto& sku : skus) {
-        if (!catalogue.count(sku)) missing.push_back(sku);
-      }
-      if (!missing.empty() && !looked_up) return;  // nothing written
-      auto priced = price(placing.lines, catalogue);
-      if (auto* error = std::get_if<PricingError>(&priced)) {
-        rejected = *error;
-        return;
-      }
-      const auto& priced_order = std::get<PricedOrder>(priced);
+    placed.reset();
+    replayed = false;
+    rejected.reset();
+    missing.clear();
+    Catalogue catalogue;
+    db_.autocommit(
+        [&](pqxx::transaction_base& tx) { catalogue = prices_.find(tx, merchant_id, skus); });
+    for (const auto& sku : skus) {
+      if (!catalogue.count(sku)) missing.push_back(sku);
+    }
+    if (!missing.empty() && !looked_up) return;  // nothing written
+    auto priced = price(placing.lines, catalogue);
+    if (auto* error = std::get_if<PricingError>(&priced)) {
+      rejected = *error;
+      return;
+    }
+    const auto& priced_order = std::get<PricedOrder>(priced);
+    const auto event = commerce::store::outbox_row(
+        commerce::bus::topics::events("order"), order_id,
+        commerce::bus::make_envelope("order.OrderPlaced", merchant_id,
+                                     order_placed_payload(order_id, placing.customer_email,
+                                                          priced_order, placing.card_token),
+                                     nullptr, request.header("traceparent")));
+    db_.autocommit([&](pqxx::transaction_base& tx) {
       placed = orders_.insert(tx, order_id, merchant_id, placing.customer_email, priced_order,
-                              placing.card_token, idempotency_key);
-      if (!placed) {
-        // Placed before under this key: answer with that order; nothing new happens.
-        placed = orders_.find_by_idempotency_key(tx, merchant_id, *idempotency_key);
-        replayed = true;
-        return;
-      }
-      auto payload =
-          order_placed_payload(order_id, placing.customer_email, priced_order, placing.card_token);
-      commerce::store::append_outbox(
-          tx, commerce::bus::topics::events("order"), order_id,
-          commerce::bus::make_envelope("order.OrderPlaced", merchant_id, std::move(payload),
-                                       nullptr, request.header("traceparent")));
+                              placing.card_token, idempotency, event);
     });
+    if (!placed) {
+      // Placed before under this key: answer as that POST was answered; nothing new happens.
+      db_.read([&](pqxx::work& tx) {
+        placed = orders_.find_by_idempotency_key(tx, merchant_id, idempotency->key);
+      });
+      replayed = true;
+    }
   };
   place(false);
-  if (!placed && !rejected) {
+  if (!placed && !rejected && !replayed) {
     std::vector<CatalogueEntry> learnt;
     for (const auto& sku : missing) {
       try {
@@ -172,9 +178,15 @@ Response HttpRoutes::place_order(const Request& request) {
     if (!placed) {
       return Response::error(503, "retry", "the order for this Idempotency-Key is settling");
     }
+    if (placed->request_hash && *placed->request_hash != idempotency->request_hash) {
+      return Response::error(409, "idempotency_key_reused",
+                             "Idempotency-Key was used before with another request");
+    }
     commerce::log::info("order placed before under this idempotency key",
                         {{"order_id", placed->id}, {"merchant_id", merchant_id}});
-    return Response::json(201, order_json(*placed, true));
+    auto replay = Response::json(201, order_json(as_placed(*placed), true));
+    replay.headers.set("Idempotent-Replayed", "true");
+    return replay;
   }
   metrics_.placed();  // after the commit: an order counts once it exists
   commerce::log::info("order placed", {{"order_id", order_id}, {"merchant_id", merchant_id}});

@@ -38,10 +38,20 @@ OrderRecord order_from_row(const pqxx::row& row) {
 
 }  // namespace
 
+OrderRecord as_placed(const OrderRecord& order) {
+  OrderRecord placed = order;
+  placed.status = OrderStatus::pending;
+  placed.confirmed_at.reset();
+  placed.cancelled_at.reset();
+  placed.cancel_reason.reset();
+  std::erase_if(placed.timeline, [](const TimelineRow& row) { return row.event != "placed"; });
+  return placed;
+}
+
 std::optional<OrderRecord> OrderRepository::insert(
-    pqxx::work& tx, const std::string& id, const std::string& merchant_id,
+    pqxx::transaction_base& tx, const std::string& id, const std::string& merchant_id,
     const std::string& customer_email, const PricedOrder& priced, const std::string& card_token,
-    const std::optional<std::string>& idempotency_key) {
+    const std::optional<IdempotencyKey>& idempotency, const commerce::store::OutboxRow& placed) {
   nlohmann::json lines = nlohmann::json::array();
   int line_no = 1;
   for (const auto& line : priced.lines) {
@@ -55,15 +65,15 @@ std::optional<OrderRecord> OrderRepository::insert(
   const nlohmann::json detail = {
       {"total", {{"amount_minor", priced.total.amount_minor}, {"currency", priced.total.currency}}},
       {"lines", priced.lines.size()}};
-  // Order, lines and the "placed" entry in one statement: one round trip on the hot path.
-  // A repeated idempotency key inserts nothing (and so no lines or timeline): no row back.
-  auto placed = commerce::store::exec(
-      tx,
+  // Order, lines, the "placed" entry and OrderPlaced in the outbox in one autocommitted
+  // statement: two round trips fewer than BEGIN and COMMIT around it, and one for the outbox.
+  // A repeated idempotency key inserts nothing (no lines, timeline or message): no row back.
+  static const std::string sql =
       "WITH o AS ("
       "  INSERT INTO orders (id, merchant_id, status, customer_email, currency, total_minor, "
-      "  card_token, placed_at, updated_at, idempotency_key) "
-      "  VALUES ($1, $2, 'pending', $3, $4, $5, $6, clock_timestamp(), clock_timestamp(), $9) "
-      "  ON CONFLICT (merchant_id, idempotency_key) DO NOTHING "
+      "  card_token, placed_at, updated_at, idempotency_key, request_hash) "
+      "  VALUES ($1, $2, 'pending', $3, $4, $5, $6, clock_timestamp(), clock_timestamp(), $9, "
+      "  $10) ON CONFLICT (merchant_id, idempotency_key) DO NOTHING "
       "  RETURNING id, merchant_id, placed_at), "
       "l AS ("
       "  INSERT INTO order_lines (order_id, line_no, merchant_id, sku, title, quantity, "
@@ -73,12 +83,20 @@ std::optional<OrderRecord> OrderRepository::insert(
       "  title text, quantity bigint, unit_price_minor bigint, line_total_minor bigint)), "
       "t AS ("
       "  INSERT INTO order_timeline (order_id, merchant_id, at, event, detail) "
-      "  SELECT id, merchant_id, placed_at, 'placed', $8::jsonb FROM o) "
+      "  SELECT id, merchant_id, placed_at, 'placed', $8::jsonb FROM o), "
+      "appended AS (" +
+      commerce::store::outbox_insert_sql(11, "o") +
+      ") "
       "SELECT " +
-          rfc3339("placed_at") + " FROM o",
-      id, merchant_id, customer_email, priced.total.currency, priced.total.amount_minor, card_token,
-      lines.dump(), detail.dump(), idempotency_key);
-  if (placed.empty()) return std::nullopt;
+      rfc3339("placed_at") + ", (SELECT " + commerce::store::outbox_notify_sql() +
+      " FROM appended LIMIT 1) FROM o";
+  auto inserted = commerce::store::exec(
+      tx, sql, id, merchant_id, customer_email, priced.total.currency, priced.total.amount_minor,
+      card_token, lines.dump(), detail.dump(),
+      idempotency ? std::optional<std::string>(idempotency->key) : std::nullopt,
+      idempotency ? std::optional<std::string>(idempotency->request_hash) : std::nullopt,
+      placed.topic, placed.key, placed.message_id, placed.payload, placed.headers);
+  if (inserted.empty()) return std::nullopt;
   OrderRecord order;
   order.id = id;
   order.merchant_id = merchant_id;
@@ -86,13 +104,15 @@ std::optional<OrderRecord> OrderRepository::insert(
   order.customer_email = customer_email;
   order.total = priced.total;
   order.card_token = card_token;
-  order.placed_at = placed[0][0].as<std::string>();
+  order.placed_at = inserted[0][0].as<std::string>();
   order.lines = priced.lines;
   order.timeline.push_back(TimelineRow{order.placed_at, "placed", detail});
+  if (idempotency) order.request_hash = idempotency->request_hash;
   return order;
 }
 
-std::optional<OrderRecord> OrderRepository::find(pqxx::work& tx, const std::string& merchant_id,
+std::optional<OrderRecord> OrderRepository::find(pqxx::transaction_base& tx,
+                                                 const std::string& merchant_id,
                                                  const std::string& id) {
   auto rows = commerce::store::exec(
       tx, "SELECT " + kOrderColumns + " FROM orders WHERE id = $1::uuid AND " + kTenantIs2, id,
@@ -121,14 +141,17 @@ std::optional<OrderRecord> OrderRepository::find(pqxx::work& tx, const std::stri
   return o;
 }
 
-std::optional<OrderRecord> OrderRepository::find_by_idempotency_key(pqxx::work& tx,
+std::optional<OrderRecord> OrderRepository::find_by_idempotency_key(pqxx::transaction_base& tx,
                                                                     const std::string& merchant_id,
                                                                     const std::string& key) {
   auto rows = commerce::store::exec(
-      tx, "SELECT id::text FROM orders WHERE merchant_id = $1 AND idempotency_key = $2",
+      tx,
+      "SELECT id::text, request_hash FROM orders WHERE merchant_id = $1 AND idempotency_key = $2",
       merchant_id, key);
   if (rows.empty()) return std::nullopt;
-  return find(tx, merchant_id, rows[0][0].as<std::string>());
+  auto found = find(tx, merchant_id, rows[0][0].as<std::string>());
+  if (found && !rows[0][1].is_null()) found->request_hash = rows[0][1].as<std::string>();
+  return found;
 }
 
 std::map<std::string, OrderRecord> OrderRepository::lock(pqxx::work& tx,

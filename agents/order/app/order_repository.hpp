@@ -10,6 +10,10 @@
 #include "domain/order.hpp"
 #include "domain/pricing.hpp"
 
+namespace commerce::store {
+struct OutboxRow;
+}
+
 namespace order {
 
 struct TimelineRow {
@@ -31,6 +35,17 @@ struct OrderRecord {
   std::optional<std::string> cancelled_at;
   std::vector<PricedLine> lines;
   std::vector<TimelineRow> timeline;
+  // Of the POST that placed it under an Idempotency-Key (NULL for orders placed before 0003).
+  std::optional<std::string> request_hash;
+};
+
+// The order's answer for the POST that placed it, as that POST got it: what a retried POST with
+// the same Idempotency-Key gets again, whatever happened to the order since.
+OrderRecord as_placed(const OrderRecord& order);
+
+struct IdempotencyKey {
+  std::string key;
+  std::string request_hash;  // sha256 of the body: the same key with another body is refused
 };
 
 struct OrderPage {
@@ -40,19 +55,22 @@ struct OrderPage {
 
 class OrderRepository {
  public:
-  // Inserts the order, its lines and the "placed" timeline entry; returns the order as stored.
-  // Nullopt when the merchant already has an order with this idempotency key (a retried POST).
-  std::optional<OrderRecord> insert(pqxx::work& tx, const std::string& id,
+  // Inserts the order, its lines, the "placed" timeline entry and `placed` (its OrderPlaced) in
+  // the outbox, in one statement: run it autocommitted. Returns the order as stored; nullopt
+  // when the merchant already has an order with this idempotency key (a retried POST).
+  std::optional<OrderRecord> insert(pqxx::transaction_base& tx, const std::string& id,
                                     const std::string& merchant_id,
                                     const std::string& customer_email, const PricedOrder& priced,
                                     const std::string& card_token,
-                                    const std::optional<std::string>& idempotency_key);
-  // The order a POST with this idempotency key created, with lines and timeline.
-  std::optional<OrderRecord> find_by_idempotency_key(pqxx::work& tx, const std::string& merchant_id,
+                                    const std::optional<IdempotencyKey>& idempotency,
+                                    const commerce::store::OutboxRow& placed);
+  // The order a POST with this idempotency key created, with lines, timeline and request hash.
+  std::optional<OrderRecord> find_by_idempotency_key(pqxx::transaction_base& tx,
+                                                     const std::string& merchant_id,
                                                      const std::string& key);
 
   // The order with lines and timeline, or nullopt (unknown or another merchant's).
-  std::optional<OrderRecord> find(pqxx::work& tx, const std::string& merchant_id,
+  std::optional<OrderRecord> find(pqxx::transaction_base& tx, const std::string& merchant_id,
                                   const std::string& id);
   // The order rows (no lines or timeline) of these ids, by id, locked for update in id order
   // (one statement for a batch; a consistent order so two batches cannot deadlock).

@@ -9,7 +9,7 @@
 
 namespace order {
 
-Catalogue PriceCatalogueRepository::find(pqxx::work& tx, const std::string& merchant_id,
+Catalogue PriceCatalogueRepository::find(pqxx::transaction_base& tx, const std::string& merchant_id,
                                          const std::vector<std::string>& skus) {
   Catalogue catalogue;
   if (skus.empty()) return catalogue;

@@ -18,7 +18,7 @@ namespace order {
 
 class PriceCatalogueRepository {
  public:
-  Catalogue find(pqxx::work& tx, const std::string& merchant_id,
+  Catalogue find(pqxx::transaction_base& tx, const std::string& merchant_id,
                  const std::vector<std::string>& skus);
   // From a product event: newer information wins (by the event's time).
   void apply_product_event(pqxx::work& tx, const std::string& merchant_id,

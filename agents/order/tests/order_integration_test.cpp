@@ -225,11 +225,37 @@ TEST(OrderAgent, ARepeatedIdempotencyKeyGetsTheFirstOrderAndNothingNew) {
   }
   answers.push_back(stack().client.post(stack().order_api + "/v1/orders", body, headers));
   const auto id = json::parse(answers[0].body).value("id", "");
+  std::vector<std::string> originals;
   for (const auto& r : answers) {
     ASSERT_EQ(r.status, 201) << r.body;
     EXPECT_EQ(json::parse(r.body)["id"], id);
+    if (!r.headers.get("Idempotent-Replayed")) originals.push_back(r.body);
+  }
+  // One answer placed the order; the others are replays of exactly that answer.
+  ASSERT_EQ(originals.size(), 1u);
+  for (const auto& r : answers) {
+    EXPECT_EQ(r.body, originals[0]);
+    if (r.body != originals[0]) continue;
+    if (r.headers.get("Idempotent-Replayed"))
+      EXPECT_EQ(r.headers.get("Idempotent-Replayed"), "true");
   }
   ASSERT_TRUE(stack().events->await("order.OrderPlaced", id));
+
+  // The key with another body is refused, and places nothing.
+  const auto reused = stack().client.post(stack().order_api + "/v1/orders",
+                                          order_body({{"CUP", 3}}).dump(), headers);
+  EXPECT_EQ(reused.status, 409) << reused.body;
+  EXPECT_EQ(json::parse(reused.body)["error"]["code"], "idempotency_key_reused") << reused.body;
+
+  // After the order moved on, a retry still gets the answer the first POST got.
+  stack().publisher->publish("commerce.order.commands", id, "order.ConfirmOrder", m,
+                             {{"order_id", id}});
+  ASSERT_TRUE(stack().events->await("order.OrderConfirmed", id));
+  const auto late = stack().client.post(stack().order_api + "/v1/orders", body, headers);
+  EXPECT_EQ(late.status, 201) << late.body;
+  EXPECT_EQ(late.body, originals[0]);
+  EXPECT_EQ(late.headers.get("Idempotent-Replayed"), "true");
+  EXPECT_EQ(json::parse(get(m, "/v1/orders/" + id).body)["status"], "confirmed");
   auto list = json::parse(get(m, "/v1/orders").body);
   EXPECT_EQ(list["orders"].size(), 1u) << list.dump();
   // No OrderPlaced for a second order of this merchant arrives (one would follow right behind).

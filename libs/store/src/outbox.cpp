@@ -21,6 +21,22 @@ nlohmann::json outbox_headers(const bus::Envelope& envelope) {
 
 }  // namespace
 
+OutboxRow outbox_row(const std::string& topic, const std::string& key,
+                     const bus::Envelope& envelope) {
+  return {topic, key, envelope.id, bus::to_json_string(envelope), outbox_headers(envelope).dump()};
+}
+
+std::string outbox_insert_sql(int first_param, const std::string& from) {
+  std::string values;
+  for (int i = 0; i < 5; ++i) {
+    values += (i ? ", $" : "$") + std::to_string(first_param + i);
+  }
+  return "INSERT INTO outbox(topic, key, message_id, payload, headers) SELECT " + values +
+         "::jsonb FROM " + from + " RETURNING 1";
+}
+
+std::string outbox_notify_sql() { return std::string("pg_notify(") + kOutboxChannelSql + ", '')"; }
+
 void append_outbox(pqxx::work& tx, const std::string& topic, const std::string& key,
                    const bus::Envelope& envelope) {
   // The notification is delivered on commit, once per transaction however often it is sent;

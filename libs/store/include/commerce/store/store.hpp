@@ -118,6 +118,25 @@ struct OutboxEntry {
 // round trip for its outbox however many messages it emits.
 void append_outbox(pqxx::work& tx, std::span<const OutboxEntry> entries);
 
+// One outbox row as statement parameters, for an effect that is a single statement: its CTE
+// `INSERT INTO outbox ... SELECT <the five parameters> FROM <a CTE of the write>` commits with
+// the write in an autocommitted statement, without a transaction's BEGIN and COMMIT round trips.
+struct OutboxRow {
+  std::string topic;
+  std::string key;
+  std::string message_id;
+  std::string payload;
+  std::string headers;  // JSON object
+};
+OutboxRow outbox_row(const std::string& topic, const std::string& key,
+                     const bus::Envelope& envelope);
+// The body of that CTE: one row per row of `from`, parameters $first..$first+4 in OutboxRow's
+// order; it returns 1 per appended row.
+std::string outbox_insert_sql(int first_param, const std::string& from);
+// An expression that wakes the relay when the statement commits; evaluate it once per statement
+// that appended rows, e.g. `(SELECT <it> FROM appended LIMIT 1)`.
+std::string outbox_notify_sql();
+
 // The NOTIFY channel an agent's relay listens on: one per role, so one agent's commits do not
 // wake every other agent's relay on a shared database.
 inline constexpr const char* kOutboxChannelSql = "'outbox_' || current_user";
