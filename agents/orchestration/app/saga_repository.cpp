@@ -129,7 +129,7 @@ void SagaRepository::write(pqxx::work& tx, const SagaChanges& changes, TimePoint
       "    deadline = to_timestamp(c.deadline_ms::double precision / 1000), data = c.data, "
       "    updated_at = " +
       at + ", finished_at = CASE WHEN c.finished THEN " + at +
-      " ELSE s.finished_at END "
+      " END "  // NULL exactly while running: the partial index sagas_running
       "  FROM jsonb_to_recordset($2::jsonb) AS c(id uuid, state text, step text, "
       "    deadline_ms bigint, data jsonb, finished boolean) "
       "  WHERE s.id = ANY($5::uuid[]) AND s.id = c.id) "
@@ -151,9 +151,8 @@ std::optional<SagaRow> SagaRepository::lock(pqxx::work& tx, const std::string& i
 std::vector<SagaRow> SagaRepository::lock_due(pqxx::work& tx, TimePoint now, std::size_t limit) {
   auto rows = commerce::store::exec(
       tx,
-      "SELECT " + kColumns +
-          " FROM sagas WHERE state NOT IN ('completed', 'compensated') AND deadline < " +
-          millis(1) + " ORDER BY deadline LIMIT $2 FOR UPDATE SKIP LOCKED",
+      "SELECT " + kColumns + " FROM sagas WHERE finished_at IS NULL AND deadline < " + millis(1) +
+          " ORDER BY deadline LIMIT $2 FOR UPDATE SKIP LOCKED",
       to_epoch_ms(now), static_cast<long>(limit));
   std::vector<SagaRow> out;
   for (const auto& r : rows) out.push_back(row_from(r));
@@ -206,7 +205,7 @@ std::vector<SagaRow> SagaRepository::list(pqxx::work& tx, const SagaFilter& f) {
       tx,
       "SELECT " + kColumns +
           " FROM sagas WHERE ($1::text IS NULL OR state = $1) "
-          "AND (NOT $2 OR (state NOT IN ('completed', 'compensated') AND deadline < now())) "
+          "AND (NOT $2 OR (finished_at IS NULL AND deadline < now())) "
           "AND ($3::uuid IS NULL OR order_id = $3::uuid) "
           "AND ($4::uuid IS NULL OR id < $4::uuid) ORDER BY id DESC LIMIT $5",
       f.state ? std::optional<std::string>(to_string(*f.state)) : std::nullopt, f.stuck, f.order_id,
