@@ -12,10 +12,9 @@ int main() {
     inventory::StockRepository stock;
     inventory::InventoryMetrics metrics(agent.metrics());
     inventory::CommandHandlers handlers(stock, metrics);
-    agent.dispatcher().on(inventory::messages::kReserveStock,
-                          [&](commerce::store::MessageContext& ctx) { handlers.reserve(ctx); });
-    agent.dispatcher().on(inventory::messages::kReleaseStock,
-                          [&](commerce::store::MessageContext& ctx) { handlers.release(ctx); });
+    agent.dispatcher().on_batch(
+        {inventory::messages::kReserveStock, inventory::messages::kReleaseStock},
+        [&](std::span<commerce::store::MessageContext> batch) { handlers.on_batch(batch); });
     agent.subscribe({commerce::bus::topics::commands("inventory")});
     // Orders contend for the same stock rows: concurrent batches would only wait on each other's
     // row locks (and deadlock, since a batch locks the SKUs of many orders).

@@ -1,6 +1,9 @@
 #include "app/command_handlers.hpp"
 
 #include <algorithm>
+#include <map>
+#include <set>
+#include <tuple>
 
 #include "commerce/bus/topics.hpp"
 #include "commerce/log/log.hpp"
@@ -22,37 +25,89 @@ void emit_level_changes(commerce::store::MessageContext& ctx,
 
 }  // namespace
 
-void CommandHandlers::reserve(commerce::store::MessageContext& ctx) {
-  auto& tx = ctx.tx();
-  const auto& merchant = ctx.message().merchant_id;
-  const auto command = messages::parse_reserve_stock(ctx.message().payload);
+void CommandHandlers::on_batch(std::span<commerce::store::MessageContext> batch) {
+  // Runs of ReserveStock are decided together on one locked read of their levels; a
+  // ReleaseStock between them is handled alone, after what came before it was written, so every
+  // message sees the stock as the messages before it left it.
+  std::size_t i = 0;
+  while (i < batch.size()) {
+    if (batch[i].message().type != messages::kReserveStock) {
+      commerce::log::ScopedContext scoped(batch[i].log_context());
+      release(batch[i++]);
+      continue;
+    }
+    std::size_t end = i;
+    while (end < batch.size() && batch[end].message().type == messages::kReserveStock) ++end;
+    reserve_all(batch.subspan(i, end - i));
+    i = end;
+  }
+}
 
+void CommandHandlers::reserve_all(std::span<commerce::store::MessageContext> run) {
+  auto& tx = run.front().tx();
+  std::vector<messages::ReserveStock> commands;
+  std::vector<MerchantOrder> orders;
+  for (auto& ctx : run) {
+    commands.push_back(messages::parse_reserve_stock(ctx.message().payload));
+    orders.push_back({ctx.message().merchant_id, commands.back().order_id});
+  }
   // The row is the order's one reservation, ever: whoever inserts it decides; a repeat (or a
   // ReserveStock after a release tombstone) finds it and does nothing.
-  if (!stock_.insert_reservation(tx, merchant, command.order_id, ReservationStatus::rejected)) {
-    return;
-  }
-  std::vector<std::string> skus;
-  for (const auto& line : command.lines) skus.push_back(line.sku);
-  std::sort(skus.begin(), skus.end());
-  skus.erase(std::unique(skus.begin(), skus.end()), skus.end());
+  auto claimed = stock_.claim_reservations(tx, orders);
+  if (claimed.empty()) return;
 
-  const auto levels = stock_.lock_levels(tx, merchant, skus);
-  const auto decision = decide_reservation(levels, command.lines);
-  const auto topic = commerce::bus::topics::events("inventory");
-  if (!decision.reserved) {
-    ctx.emit(topic, command.order_id, messages::kStockReservationFailed,
-             messages::stock_reservation_failed(command.order_id, decision.shortages));
-    metrics_.out_of_stock(decision.shortages.size());
-    commerce::log::info("stock reservation failed", {{"order_id", command.order_id}});
-    return;
+  std::set<std::string> merchants, skus;
+  for (std::size_t i = 0; i < run.size(); ++i) {
+    if (!claimed.count(orders[i])) continue;
+    merchants.insert(orders[i].merchant_id);
+    for (const auto& line : commands[i].lines) skus.insert(line.sku);
   }
-  stock_.commit_reservation(tx, merchant, command.order_id, decision.allocations, decision.changes);
-  ctx.emit(topic, command.order_id, messages::kStockReserved,
-           messages::stock_reserved(command.order_id, decision.allocations));
-  emit_level_changes(ctx, decision.changes);
-  metrics_.reserved();
-  commerce::log::info("stock reserved", {{"order_id", command.order_id}});
+  // The batch's levels as each decision leaves them, for the next one.
+  std::map<std::tuple<std::string, std::string, std::string>, StockLevel> levels;
+  const std::vector<std::string> merchant_list(merchants.begin(), merchants.end());
+  const std::vector<std::string> sku_list(skus.begin(), skus.end());
+  for (auto& l : stock_.lock_levels(tx, merchant_list, sku_list)) {
+    levels.emplace(std::make_tuple(l.merchant_id, l.level.sku, l.level.location), l.level);
+  }
+
+  const auto topic = commerce::bus::topics::events("inventory");
+  std::vector<CommittedReservation> committed;
+  for (std::size_t i = 0; i < run.size(); ++i) {
+    if (!claimed.erase(orders[i])) continue;  // decided before, or twice in this run
+    auto& ctx = run[i];
+    commerce::log::ScopedContext scoped(ctx.log_context());
+    const auto& merchant = orders[i].merchant_id;
+    const auto& command = commands[i];
+    std::set<std::string> wanted;
+    for (const auto& line : command.lines) wanted.insert(line.sku);
+    std::vector<StockLevel> snapshot;
+    for (const auto& sku : wanted) {
+      for (auto it = levels.lower_bound({merchant, sku, ""});
+           it != levels.end() && std::get<0>(it->first) == merchant &&
+           std::get<1>(it->first) == sku;
+           ++it) {
+        snapshot.push_back(it->second);
+      }
+    }
+    auto decision = decide_reservation(snapshot, command.lines);
+    if (!decision.reserved) {
+      ctx.emit(topic, command.order_id, messages::kStockReservationFailed,
+               messages::stock_reservation_failed(command.order_id, decision.shortages));
+      metrics_.out_of_stock(decision.shortages.size());
+      commerce::log::info("stock reservation failed", {{"order_id", command.order_id}});
+      continue;
+    }
+    for (const auto& c : decision.changes) {
+      levels[{merchant, c.after.sku, c.after.location}] = c.after;
+    }
+    ctx.emit(topic, command.order_id, messages::kStockReserved,
+             messages::stock_reserved(command.order_id, decision.allocations));
+    emit_level_changes(ctx, decision.changes);
+    metrics_.reserved();
+    commerce::log::info("stock reserved", {{"order_id", command.order_id}});
+    committed.push_back({orders[i], std::move(decision.allocations), std::move(decision.changes)});
+  }
+  stock_.commit_reservations(tx, committed);
 }
 
 void CommandHandlers::release(commerce::store::MessageContext& ctx) {

@@ -1,6 +1,8 @@
 #include "app/stock_repository.hpp"
 
+#include <map>
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "commerce/store/store.hpp"
 
@@ -180,27 +182,110 @@ std::string apply_changes_sql(int changes_param, int reason_param) {
 
 }  // namespace
 
-void StockRepository::commit_reservation(pqxx::work& tx, const std::string& merchant_id,
-                                         const std::string& order_id,
-                                         const std::vector<Allocation>& allocations,
-                                         const std::vector<LevelChange>& changes) const {
-  nlohmann::json lines = nlohmann::json::array();
-  for (const auto& l : allocations) {
-    lines.push_back({{"sku", l.sku}, {"location", l.location}, {"quantity", l.quantity}});
+std::set<MerchantOrder> StockRepository::claim_reservations(
+    pqxx::work& tx, const std::vector<MerchantOrder>& orders) const {
+  std::set<MerchantOrder> claimed;
+  if (orders.empty()) return claimed;
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& o : orders)
+    rows.push_back({{"merchant_id", o.merchant_id}, {"order_id", o.order_id}});
+  const auto r = commerce::store::exec(
+      tx,
+      "INSERT INTO reservations (merchant_id, order_id, status) "
+      "SELECT merchant_id, order_id, 'rejected' "
+      "FROM jsonb_to_recordset($1::jsonb) AS x(merchant_id text, order_id text) "
+      "ON CONFLICT (merchant_id, order_id) DO NOTHING RETURNING merchant_id, order_id",
+      rows.dump());
+  for (const auto& row : r) claimed.insert({row[0].as<std::string>(), row[1].as<std::string>()});
+  return claimed;
+}
+
+std::vector<MerchantLevel> StockRepository::lock_levels(
+    pqxx::work& tx, const std::vector<std::string>& merchants,
+    const std::vector<std::string>& skus) const {
+  std::vector<MerchantLevel> out;
+  if (merchants.empty() || skus.empty()) return out;
+  // Both lists are index conditions on the primary key; a merchant's row for another merchant's
+  // SKU may come along (and is locked needlessly), which batches of one merchant never see.
+  const auto r = commerce::store::exec(
+      tx,
+      "SELECT merchant_id, sku, location, on_hand, reserved FROM stock_levels "
+      "WHERE merchant_id = ANY($1::text[]) AND sku = ANY($2::text[]) "
+      "ORDER BY merchant_id, sku, location FOR UPDATE",
+      commerce::store::array_literal(merchants), commerce::store::array_literal(skus));
+  out.reserve(r.size());
+  for (const auto& row : r) {
+    out.push_back({row[0].as<std::string>(),
+                   StockLevel{row[1].as<std::string>(), row[2].as<std::string>(),
+                              row[3].as<std::int64_t>(), row[4].as<std::int64_t>()}});
   }
-  // Status, lines, levels and ledger in one statement: one round trip on the hot path (and the
-  // text built once).
+  return out;
+}
+
+void StockRepository::commit_reservations(
+    pqxx::work& tx, const std::vector<CommittedReservation>& reservations) const {
+  if (reservations.empty()) return;
+  nlohmann::json orders = nlohmann::json::array(), lines = nlohmann::json::array(),
+                 movements = nlohmann::json::array();
+  std::vector<std::string> merchant_ids, order_ids;
+  // A level reserved from by several orders of the batch is written once, as the last one left it.
+  std::map<std::tuple<std::string, std::string, std::string>, StockLevel> levels;
+  for (const auto& r : reservations) {
+    const auto& m = r.order.merchant_id;
+    orders.push_back({{"merchant_id", m}, {"order_id", r.order.order_id}});
+    merchant_ids.push_back(m);
+    order_ids.push_back(r.order.order_id);
+    for (const auto& a : r.allocations) {
+      lines.push_back({{"merchant_id", m},
+                       {"order_id", r.order.order_id},
+                       {"sku", a.sku},
+                       {"location", a.location},
+                       {"quantity", a.quantity}});
+    }
+    for (const auto& c : r.changes) {
+      levels[{m, c.after.sku, c.after.location}] = c.after;
+      movements.push_back({{"merchant_id", m},
+                           {"order_id", r.order.order_id},
+                           {"sku", c.after.sku},
+                           {"location", c.after.location},
+                           {"delta_on_hand", c.delta_on_hand},
+                           {"delta_reserved", c.delta_reserved}});
+    }
+  }
+  nlohmann::json level_rows = nlohmann::json::array();
+  for (const auto& [key, l] : levels) {
+    level_rows.push_back({{"merchant_id", std::get<0>(key)},
+                          {"sku", l.sku},
+                          {"location", l.location},
+                          {"on_hand", l.on_hand},
+                          {"reserved", l.reserved}});
+  }
+  // Status, lines, levels and ledger for the whole batch in one statement. The reservations are
+  // matched by index conditions on their unique key, then exactly by the pairs.
   static const std::string sql =
-      std::string(
-          "WITH s AS (UPDATE reservations SET status = 'reserved' "
-          "  WHERE merchant_id = $1 AND order_id = $2), "
-          "lines AS (INSERT INTO reservation_lines (merchant_id, order_id, sku, location, "
-          "  quantity) SELECT $1, $2, x.sku, x.location, x.quantity "
-          "  FROM jsonb_to_recordset($3::jsonb) AS x(sku text, location text, "
-          "  quantity bigint)), ") +
-      apply_changes_sql(4, 5);
-  commerce::store::exec(tx, sql, merchant_id, order_id, lines.dump(), changes_json(changes),
-                        "reservation");
+      "WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(merchant_id text, "
+      "  order_id text)), "
+      "s AS (UPDATE reservations x SET status = 'reserved' FROM r "
+      "  WHERE x.merchant_id = ANY($2::text[]) AND x.order_id = ANY($3::text[]) "
+      "  AND x.merchant_id = r.merchant_id AND x.order_id = r.order_id), "
+      "lines AS (INSERT INTO reservation_lines (merchant_id, order_id, sku, location, quantity) "
+      "  SELECT merchant_id, order_id, sku, location, quantity "
+      "  FROM jsonb_to_recordset($4::jsonb) AS x(merchant_id text, order_id text, sku text, "
+      "  location text, quantity bigint)), "
+      "level AS (INSERT INTO stock_levels (merchant_id, sku, location, on_hand, reserved) "
+      "  SELECT merchant_id, sku, location, on_hand, reserved "
+      "  FROM jsonb_to_recordset($5::jsonb) AS l(merchant_id text, sku text, location text, "
+      "  on_hand bigint, reserved bigint) "
+      "  ON CONFLICT (merchant_id, sku, location) DO UPDATE "
+      "  SET on_hand = EXCLUDED.on_hand, reserved = EXCLUDED.reserved, updated_at = now()) "
+      "INSERT INTO movements (merchant_id, sku, location, delta_on_hand, delta_reserved, reason, "
+      "  order_id) "
+      "SELECT merchant_id, sku, location, delta_on_hand, delta_reserved, 'reservation', order_id "
+      "FROM jsonb_to_recordset($6::jsonb) AS m(merchant_id text, order_id text, sku text, "
+      "  location text, delta_on_hand bigint, delta_reserved bigint)";
+  commerce::store::exec(tx, sql, orders.dump(), commerce::store::array_literal(merchant_ids),
+                        commerce::store::array_literal(order_ids), lines.dump(), level_rows.dump(),
+                        movements.dump());
 }
 
 void StockRepository::apply_all(pqxx::work& tx, const std::string& merchant_id,

@@ -3,12 +3,31 @@
 // in (sku, location) order) make concurrent instances safe; nothing here holds state.
 #include <optional>
 #include <pqxx/pqxx>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "domain/stock.hpp"
 
 namespace inventory {
+
+struct MerchantOrder {
+  std::string merchant_id;
+  std::string order_id;
+  auto operator<=>(const MerchantOrder&) const = default;
+};
+
+struct MerchantLevel {
+  std::string merchant_id;
+  StockLevel level;
+};
+
+// A reservation decided in a batch: what it holds and the level changes it made, in order.
+struct CommittedReservation {
+  MerchantOrder order;
+  std::vector<Allocation> allocations;
+  std::vector<LevelChange> changes;
+};
 
 struct ReservationRecord {
   ReservationStatus status = ReservationStatus::none;
@@ -40,12 +59,19 @@ class StockRepository {
   std::vector<StockLevel> levels(pqxx::work& tx, const std::string& merchant_id,
                                  const std::string& sku) const;
 
-  // Writes the level after a change and its ledger row.
-  // Marks the reservation reserved, records its lines and applies the level changes with their
-  // ledger rows, in one statement.
-  void commit_reservation(pqxx::work& tx, const std::string& merchant_id,
-                          const std::string& order_id, const std::vector<Allocation>& allocations,
-                          const std::vector<LevelChange>& changes) const;
+  // Inserts a 'rejected' reservation row for each (merchant, order) that has none, in one
+  // statement; returns those inserted (whoever inserts the row decides the reservation). Waits
+  // for a concurrent insert of the same order to settle.
+  std::set<MerchantOrder> claim_reservations(pqxx::work& tx,
+                                             const std::vector<MerchantOrder>& orders) const;
+  // Levels of these merchants' SKUs at every location, locked in (merchant, sku, location)
+  // order, as one statement for a batch of orders.
+  std::vector<MerchantLevel> lock_levels(pqxx::work& tx, const std::vector<std::string>& merchants,
+                                         const std::vector<std::string>& skus) const;
+  // Marks these reservations reserved, records their lines, writes each touched level once (its
+  // state after the last change) and every change's ledger row: one statement for a batch.
+  void commit_reservations(pqxx::work& tx,
+                           const std::vector<CommittedReservation>& reservations) const;
   // Applies changes (one per level) with their ledger rows in one statement.
   void apply_all(pqxx::work& tx, const std::string& merchant_id,
                  const std::vector<LevelChange>& changes, const std::string& reason,

@@ -310,4 +310,51 @@ TEST(InventoryCommands, TwoHundredOrdersForFiftyUnits) {
             100);
 }
 
+TEST(InventoryCommands, OneBatchOfTwoMerchantsKeepsTheirStockApart) {
+  // Both merchants name their SKU alike; their orders interleave on one partition, so they are
+  // decided in one batch on one locked read of both merchants' levels.
+  const auto a = new_merchant();
+  const auto b = new_merchant();
+  ASSERT_EQ(put_stock(a, "SKU-SHARED", {{"on_hand", 3}}).status, 200);
+  ASSERT_EQ(put_stock(a, "SKU-SHARED", {{"on_hand", 2}, {"location", "annex"}}).status, 200);
+  ASSERT_EQ(put_stock(b, "SKU-SHARED", {{"on_hand", 4}}).status, 200);
+  std::vector<std::string> a_orders, b_orders;
+  std::vector<Envelope> commands;
+  for (int i = 0; i < 6; ++i) {
+    a_orders.push_back(commerce::core::uuid_v7());
+    commands.push_back(reserve(a, a_orders.back(), {{"SKU-SHARED", 2}}));
+    b_orders.push_back(commerce::core::uuid_v7());
+    commands.push_back(reserve(b, b_orders.back(), {{"SKU-SHARED", 1}}));
+  }
+  send(commands, "one-partition");
+  const auto answered = [&](const std::vector<std::string>& orders) {
+    std::size_t n = 0;
+    for (const auto& o : orders) {
+      n += stack().events->count("inventory.StockReserved", o) +
+           stack().events->count("inventory.StockReservationFailed", o);
+    }
+    return n;
+  };
+  ASSERT_TRUE(commerce::stack::wait_until(
+      [&] { return answered(a_orders) == 6 && answered(b_orders) == 6; }, 60s));
+  const auto reserved = [&](const std::vector<std::string>& orders) {
+    std::size_t n = 0;
+    for (const auto& o : orders) n += stack().events->count("inventory.StockReserved", o);
+    return n;
+  };
+  // a: 5 units in two locations, 2 per order: two orders (the second split across locations).
+  EXPECT_EQ(reserved(a_orders), 2u);
+  EXPECT_EQ(reserved(b_orders), 4u);
+  EXPECT_EQ(get_stock(a, "SKU-SHARED")["reserved"], 4);
+  EXPECT_EQ(get_stock(b, "SKU-SHARED")["reserved"], 4);
+  EXPECT_EQ(get_stock(b, "SKU-SHARED")["available"], 0);
+  // The ledger explains every unit held: its reserved deltas add up to the levels.
+  EXPECT_EQ(query("SELECT coalesce(sum(delta_reserved), 0) FROM inventory.movements WHERE "
+                  "merchant_id = '" +
+                  a + "'"),
+            4);
+  EXPECT_EQ(
+      query("SELECT count(*) FROM inventory.reservation_lines WHERE merchant_id = '" + b + "'"), 4);
+}
+
 }  // namespace
