@@ -14,11 +14,9 @@ int main() {
     payment::AuthorizationRepository authorizations;
     payment::PaymentMetrics metrics(agent.metrics());
     payment::CommandHandlers handlers(authorizations, *provider, metrics);
-    agent.dispatcher().on(payment::messages::kAuthorizePayment,
-                          [&](commerce::store::MessageContext& ctx) { handlers.authorize(ctx); });
-    agent.dispatcher().on(
-        payment::messages::kVoidPayment,
-        [&](commerce::store::MessageContext& ctx) { handlers.void_payment(ctx); });
+    agent.dispatcher().on_batch(
+        {payment::messages::kAuthorizePayment, payment::messages::kVoidPayment},
+        [&](std::span<commerce::store::MessageContext> batch) { handlers.on_batch(batch); });
     agent.subscribe({commerce::bus::topics::commands("payment")});
     payment::HttpRoutes routes(agent.db(), authorizations);
     routes.register_on(agent.api());

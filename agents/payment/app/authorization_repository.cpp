@@ -1,5 +1,6 @@
 #include "app/authorization_repository.hpp"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "commerce/store/store.hpp"
@@ -12,18 +13,13 @@ const char* kTime = "YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"";
 
 }  // namespace
 
-std::optional<AuthorizationOnFile> AuthorizationRepository::lock(
-    pqxx::work& tx, const std::string& merchant_id, const std::string& order_id) const {
-  commerce::store::exec(tx, "SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2, 0))",
-                        merchant_id, order_id);
-  auto r = commerce::store::exec(
-      tx,
-      "SELECT status, authorization_id, decline_reason, voided_at IS NOT NULL "
-      "FROM authorizations WHERE merchant_id = $1 AND order_id = $2 FOR UPDATE",
-      merchant_id, order_id);
-  if (r.empty()) return std::nullopt;
+namespace {
+
+// What is on file, from (status, authorization_id, decline_reason, voided_at IS NOT NULL) at
+// `first` onwards.
+AuthorizationOnFile on_file_from(const pqxx::row& r, int first) {
   AuthorizationOnFile on_file;
-  const auto status = r[0][0].as<std::string>();
+  const auto status = r[first].as<std::string>();
   if (status == "authorized") {
     on_file.status = AuthorizationStatus::authorized;
   } else if (status == "declined") {
@@ -31,40 +27,87 @@ std::optional<AuthorizationOnFile> AuthorizationRepository::lock(
   } else {
     on_file.status = AuthorizationStatus::voided;
   }
-  if (!r[0][1].is_null()) on_file.authorization_id = r[0][1].as<std::string>();
+  if (!r[first + 1].is_null()) on_file.authorization_id = r[first + 1].as<std::string>();
   on_file.late_authorize_refused = on_file.status == AuthorizationStatus::voided &&
-                                   !on_file.authorization_id && !r[0][2].is_null() &&
-                                   r[0][2].as<std::string>() == "voided";
-  on_file.void_acknowledged = r[0][3].as<bool>();
+                                   !on_file.authorization_id && !r[first + 2].is_null() &&
+                                   r[first + 2].as<std::string>() == "voided";
+  on_file.void_acknowledged = r[first + 3].as<bool>();
   return on_file;
 }
 
-void AuthorizationRepository::insert_authorized(pqxx::work& tx, const std::string& merchant_id,
-                                                const std::string& order_id,
-                                                const std::string& authorization_id,
-                                                const commerce::core::Money& amount,
-                                                const std::string& provider,
-                                                const std::string& provider_code) const {
+std::string lock_key(const std::string& merchant_id, const std::string& order_id) {
+  return merchant_id + "/" + order_id;
+}
+
+}  // namespace
+
+std::optional<AuthorizationOnFile> AuthorizationRepository::lock(
+    pqxx::work& tx, const std::string& merchant_id, const std::string& order_id) const {
+  commerce::store::exec(tx, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+                        lock_key(merchant_id, order_id));
+  auto r = commerce::store::exec(
+      tx,
+      "SELECT status, authorization_id, decline_reason, voided_at IS NOT NULL "
+      "FROM authorizations WHERE merchant_id = $1 AND order_id = $2 FOR UPDATE",
+      merchant_id, order_id);
+  if (r.empty()) return std::nullopt;
+  return on_file_from(r[0], 0);
+}
+
+std::map<OrderKey, AuthorizationOnFile> AuthorizationRepository::lock_all(
+    pqxx::work& tx, const std::vector<OrderKey>& orders) const {
+  std::map<OrderKey, AuthorizationOnFile> out;
+  if (orders.empty()) return out;
+  std::vector<std::string> keys, merchants, order_ids;
+  for (const auto& o : orders) {
+    keys.push_back(lock_key(o.merchant_id, o.order_id));
+    merchants.push_back(o.merchant_id);
+    order_ids.push_back(o.order_id);
+  }
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  // A function scan yields the array in order, and the aggregate takes each lock as it comes.
+  commerce::store::exec(
+      tx, "SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) FROM unnest($1::text[]) k",
+      commerce::store::array_literal(keys));
+  // Read after the locks are held (a statement of its own): what a concurrent holder committed
+  // is seen.
+  const auto r = commerce::store::exec(
+      tx,
+      "SELECT merchant_id, order_id, status, authorization_id, decline_reason, "
+      "voided_at IS NOT NULL FROM authorizations "
+      "WHERE merchant_id = ANY($1::text[]) AND order_id = ANY($2::text[]) FOR UPDATE",
+      commerce::store::array_literal(merchants), commerce::store::array_literal(order_ids));
+  for (const auto& row : r) {
+    out.emplace(OrderKey{row[0].as<std::string>(), row[1].as<std::string>()}, on_file_from(row, 2));
+  }
+  return out;
+}
+
+void AuthorizationRepository::insert_answers(pqxx::work& tx,
+                                             const std::vector<ProviderAnswer>& answers) const {
+  if (answers.empty()) return;
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& a : answers) {
+    rows.push_back({{"merchant_id", a.order.merchant_id},
+                    {"order_id", a.order.order_id},
+                    {"authorization_id", a.approved ? nlohmann::json(a.authorization_id) : nullptr},
+                    {"amount_minor", a.amount.amount_minor},
+                    {"currency", a.amount.currency},
+                    {"status", a.approved ? "authorized" : "declined"},
+                    {"decline_reason", a.approved ? nullptr : nlohmann::json(a.decline_reason)},
+                    {"provider_code", a.provider_code},
+                    {"provider", a.provider}});
+  }
   commerce::store::exec(
       tx,
       "INSERT INTO authorizations (merchant_id, order_id, authorization_id, amount_minor, "
-      "currency, status, provider_code, provider) VALUES ($1, $2, $3, $4, $5, 'authorized', $6, "
-      "$7)",
-      merchant_id, order_id, authorization_id, amount.amount_minor, amount.currency, provider_code,
-      provider);
-}
-
-void AuthorizationRepository::insert_declined(pqxx::work& tx, const std::string& merchant_id,
-                                              const std::string& order_id,
-                                              const commerce::core::Money& amount,
-                                              const std::string& reason,
-                                              const std::string& provider_code,
-                                              const std::string& provider) const {
-  commerce::store::exec(
-      tx,
-      "INSERT INTO authorizations (merchant_id, order_id, amount_minor, currency, status, "
-      "decline_reason, provider_code, provider) VALUES ($1, $2, $3, $4, 'declined', $5, $6, $7)",
-      merchant_id, order_id, amount.amount_minor, amount.currency, reason, provider_code, provider);
+      "currency, status, decline_reason, provider_code, provider) "
+      "SELECT merchant_id, order_id, authorization_id, amount_minor, currency, status, "
+      "decline_reason, provider_code, provider FROM jsonb_to_recordset($1::jsonb) AS a("
+      "merchant_id text, order_id text, authorization_id text, amount_minor bigint, "
+      "currency text, status text, decline_reason text, provider_code text, provider text)",
+      rows.dump());
 }
 
 void AuthorizationRepository::insert_tombstone(pqxx::work& tx, const std::string& merchant_id,

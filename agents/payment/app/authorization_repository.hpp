@@ -1,28 +1,46 @@
 #pragma once
 // SQL for payment.authorizations, inside the caller's transaction.
+#include <map>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <pqxx/pqxx>
 #include <string>
+#include <vector>
 
 #include "commerce/core/money.hpp"
 #include "domain/decisions.hpp"
 
 namespace payment {
 
+struct OrderKey {
+  std::string merchant_id;
+  std::string order_id;
+  auto operator<=>(const OrderKey&) const = default;
+};
+
+// A row for an authorization the provider answered: approved, or declined with a reason.
+struct ProviderAnswer {
+  OrderKey order;
+  bool approved = false;
+  std::string authorization_id;  // when approved
+  std::string decline_reason;    // when declined
+  commerce::core::Money amount;
+  std::string provider_code;
+  std::string provider;
+};
+
 class AuthorizationRepository {
  public:
+  // lock() for a batch of orders in two statements: the advisory locks in key order (so two
+  // batches cannot deadlock), then what is on file for each.
+  std::map<OrderKey, AuthorizationOnFile> lock_all(pqxx::work& tx,
+                                                   const std::vector<OrderKey>& orders) const;
+  // The provider's answers as authorization rows, in one statement.
+  void insert_answers(pqxx::work& tx, const std::vector<ProviderAnswer>& answers) const;
   // Serialises work on one order across instances (transaction advisory lock), then reads what
   // is on file. Held until the transaction ends, so the provider is called at most once.
   std::optional<AuthorizationOnFile> lock(pqxx::work& tx, const std::string& merchant_id,
                                           const std::string& order_id) const;
-  void insert_authorized(pqxx::work& tx, const std::string& merchant_id,
-                         const std::string& order_id, const std::string& authorization_id,
-                         const commerce::core::Money& amount, const std::string& provider,
-                         const std::string& provider_code) const;
-  void insert_declined(pqxx::work& tx, const std::string& merchant_id, const std::string& order_id,
-                       const commerce::core::Money& amount, const std::string& reason,
-                       const std::string& provider_code, const std::string& provider) const;
   void insert_tombstone(pqxx::work& tx, const std::string& merchant_id, const std::string& order_id,
                         const std::string& provider) const;
   // Tombstone: a late AuthorizePayment was refused.

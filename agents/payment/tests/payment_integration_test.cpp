@@ -217,4 +217,29 @@ TEST(PaymentCommands, VoidAfterDeclineAnswersOnce) {
             1);
 }
 
+TEST(PaymentCommands, AuthorizeAndVoidInOneBatchVoidTheNewAuthorization) {
+  // Sent together, so handled in one batch: the void sees the authorization written before it.
+  const auto m = new_merchant();
+  const auto order = commerce::core::uuid_v7();
+  const auto other = commerce::core::uuid_v7();
+  send({authorize(m, order, "tok_visa", 700), authorize(m, other, "tok_visa", 800),
+        void_payment(m, order), authorize(m, order, "tok_visa", 700)},
+       order);
+  ASSERT_TRUE(commerce::stack::wait_until(
+      [&] { return stack().events->count("payment.PaymentVoided", order) == 1; }, 60s));
+  ASSERT_TRUE(commerce::stack::wait_until(
+      [&] { return stack().events->count("payment.PaymentAuthorized", other) == 1; }, 60s));
+  const auto events = stack().events->about("order_id", order);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].envelope.type, "payment.PaymentAuthorized");
+  EXPECT_EQ(events[1].envelope.payload["authorization_id"],
+            events[0].envelope.payload["authorization_id"]);
+  EXPECT_EQ(query("SELECT count(*) FROM payment.authorizations WHERE order_id = '" + order +
+                  "' AND status = 'voided' AND authorization_id IS NOT NULL"),
+            1);
+  EXPECT_EQ(query("SELECT count(*) FROM payment.authorizations WHERE order_id = '" + other +
+                  "' AND status = 'authorized' AND amount_minor = 800"),
+            1);
+}
+
 }  // namespace
