@@ -12,10 +12,9 @@ int main() {
     notification::NotificationRepository notifications;
     notification::OutboxEmailChannel email;
     notification::OrderEventHandlers handlers(notifications, email);
-    for (const char* type : {"order.OrderConfirmed", "order.OrderCancelled"}) {
-      agent.dispatcher().on(
-          type, [&](commerce::store::MessageContext& ctx) { handlers.on_order_event(ctx); });
-    }
+    agent.dispatcher().on_batch(
+        {"order.OrderConfirmed", "order.OrderCancelled"},
+        [&](std::span<commerce::store::MessageContext> batch) { handlers.on_order_events(batch); });
     agent.subscribe({commerce::bus::topics::events("order")});
     notification::HttpRoutes routes(agent.db(), notifications);
     routes.register_on(agent.api());

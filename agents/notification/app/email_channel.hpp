@@ -3,6 +3,7 @@
 // transaction (so an e-mail exists exactly when its notification does); a real SMTP adapter
 // would drain that table.
 #include <pqxx/pqxx>
+#include <span>
 
 #include "domain/notification.hpp"
 
@@ -11,12 +12,14 @@ namespace notification {
 class EmailChannel {
  public:
   virtual ~EmailChannel() = default;
-  virtual void send(pqxx::work& tx, const Email& email) = 0;
+  // The e-mails of one handled batch, in order.
+  virtual void send(pqxx::work& tx, std::span<const Email> emails) = 0;
 };
 
 class OutboxEmailChannel : public EmailChannel {
  public:
-  void send(pqxx::work& tx, const Email& email) override;
+  // One statement for the whole batch.
+  void send(pqxx::work& tx, std::span<const Email> emails) override;
 };
 
 }  // namespace notification

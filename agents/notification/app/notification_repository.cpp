@@ -1,19 +1,36 @@
 #include "app/notification_repository.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include "commerce/store/store.hpp"
 
 namespace notification {
 
-bool NotificationRepository::record(pqxx::work& tx, const std::string& merchant_id,
-                                    const std::string& order_id, const std::string& kind,
-                                    const std::string& channel, const std::string& recipient) {
+std::set<NoticeKey> NotificationRepository::record(pqxx::work& tx,
+                                                   const std::vector<Notice>& notices) {
+  std::set<NoticeKey> recorded;
+  if (notices.empty()) return recorded;
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& n : notices) {
+    rows.push_back({{"merchant_id", n.merchant_id},
+                    {"order_id", n.order_id},
+                    {"kind", n.kind},
+                    {"channel", n.channel},
+                    {"recipient", n.recipient}});
+  }
   const auto r = commerce::store::exec(
       tx,
       "INSERT INTO notifications (merchant_id, order_id, kind, channel, recipient) "
-      "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (merchant_id, order_id, kind) DO NOTHING "
-      "RETURNING 1",
-      merchant_id, order_id, kind, channel, recipient);
-  return !r.empty();
+      "SELECT merchant_id, order_id, kind, channel, recipient "
+      "FROM jsonb_to_recordset($1::jsonb) AS n(merchant_id text, order_id text, kind text, "
+      "channel text, recipient text) "
+      "ON CONFLICT (merchant_id, order_id, kind) DO NOTHING "
+      "RETURNING merchant_id, order_id, kind",
+      rows.dump());
+  for (const auto& row : r) {
+    recorded.insert({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>()});
+  }
+  return recorded;
 }
 
 std::vector<NotificationRow> NotificationRepository::list(

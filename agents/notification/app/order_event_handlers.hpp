@@ -10,7 +10,8 @@ namespace notification {
 class OrderEventHandlers {
  public:
   OrderEventHandlers(NotificationRepository& notifications, EmailChannel& email);
-  void on_order_event(commerce::store::MessageContext& ctx);
+  // The order events of one consumed batch: one statement records the notices, one sends.
+  void on_order_events(std::span<commerce::store::MessageContext> batch);
 
  private:
   NotificationRepository& notifications_;
