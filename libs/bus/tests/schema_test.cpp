@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <regex>
 
 namespace commerce::bus {
 namespace {
@@ -141,6 +142,47 @@ TEST(SchemaFormat, DateTime) {
   EXPECT_THAT(violation(schema, "2026-11-22 10:11:12"), HasSubstr("date-time"));
   EXPECT_THAT(violation(schema, "2026-13-22T10:11:12Z"), HasSubstr("date-time"));
   EXPECT_THAT(violation(schema, "2026-11-22T10:11:12"), HasSubstr("date-time"));
+}
+
+TEST(SchemaFormat, DateTimeEdges) {
+  const json schema{{"type", "string"}, {"format", "date-time"}};
+  for (const char* ok :
+       {"2026-11-22t10:11:12z", "2026-06-30T23:59:60Z", "2026-11-22T00:00:00-05:30",
+        "2026-11-22T10:11:12.1Z", "2026-01-31T10:11:12.123456+00:00"}) {
+    EXPECT_EQ(check(schema, ok), std::nullopt) << ok;
+  }
+  for (const char* bad :
+       {"2026-11-22T24:00:00Z", "2026-11-22T10:60:00Z", "2026-11-22T10:11:61Z",
+        "2026-11-00T10:11:12Z", "2026-11-32T10:11:12Z", "2026-00-22T10:11:12Z",
+        "2026-11-22T10:11:12.Z", "2026-11-22T10:11:12+0100", "2026-11-22T10:11:12+24:00",
+        "2026-11-22T10:11:12Zx", "26-11-22T10:11:12Z", "2026-11-22T10:11:12 Z", ""}) {
+    EXPECT_THAT(violation(schema, bad), HasSubstr("date-time")) << bad;
+  }
+}
+
+TEST(SchemaPattern, CharacterClassRunsMatchAsTheRegexWould) {
+  // Patterns of the shape ^[class]{m,n}$ take the table path; they must answer as std::regex.
+  const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
+      {"^[A-Z]{3}$", {"EUR", "EURO", "eur", "EU", "E1R", ""}},
+      {"^[A-Za-z0-9._-]{1,64}$",
+       {"a", "SKU-1.b_c", "", "a b", std::string(64, 'x'), std::string(65, 'x'), "ä", "a/b"}},
+      {"^[a-c-]{2}$", {"a-", "-c", "ad", "abc"}},
+      {"^[A-Z]{2,1}$", {"AB"}},         // not that shape (max < min): std::regex decides
+      {"^[^A-Z]{1,3}$", {"ab", "AB"}},  // negated class: std::regex
+      {"[A-Z]{3}", {"xEURx", "EU"}},    // unanchored: std::regex
+  };
+  for (const auto& [pattern, inputs] : cases) {
+    std::optional<std::regex> re;
+    try {
+      re.emplace(pattern, std::regex::ECMAScript);
+    } catch (const std::regex_error&) {
+    }
+    for (const auto& input : inputs) {
+      const bool want = re && std::regex_search(input, *re);
+      EXPECT_EQ(check(json{{"pattern", pattern}}, input) == std::nullopt, want)
+          << pattern << " on '" << input << "'";
+    }
+  }
 }
 
 TEST(SchemaFormat, Uuid) {
