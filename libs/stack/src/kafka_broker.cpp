@@ -390,8 +390,16 @@ std::string shared_broker_bootstrap() {
 }
 
 std::map<std::string, std::string> agent_settings_for(BrokerKind kind) {
-  if (kind == BrokerKind::kafka) return {{"KAFKA_CONSUMER_PROPERTIES", "fetch.wait.max.ms=100"}};
-  return {};
+  std::map<std::string, std::string> settings;
+  if (kind == BrokerKind::kafka) settings["KAFKA_CONSUMER_PROPERTIES"] = "fetch.wait.max.ms=100";
+  // For trying client settings on the local fleet (FLEET_PG_SETTINGS does the same for
+  // PostgreSQL): FLEET_KAFKA_CONSUMER_PROPERTIES / FLEET_KAFKA_PRODUCER_PROPERTIES replace them.
+  for (const char* name : {"KAFKA_CONSUMER_PROPERTIES", "KAFKA_PRODUCER_PROPERTIES"}) {
+    if (const char* value = std::getenv((std::string("FLEET_") + name).c_str())) {
+      settings[name] = value;
+    }
+  }
+  return settings;
 }
 
 // ---------------------------------------------------------------------------------------------
