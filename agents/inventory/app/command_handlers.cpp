@@ -29,18 +29,9 @@ void CommandHandlers::on_batch(std::span<commerce::store::MessageContext> batch)
   // Runs of ReserveStock are decided together on one locked read of their levels; a
   // ReleaseStock between them is handled alone, after what came before it was written, so every
   // message sees the stock as the messages before it left it.
-  std::size_t i = 0;
-  while (i < batch.size()) {
-    if (batch[i].message().type != messages::kReserveStock) {
-      commerce::log::ScopedContext scoped(batch[i].log_context());
-      release(batch[i++]);
-      continue;
-    }
-    std::size_t end = i;
-    while (end < batch.size() && batch[end].message().type == messages::kReserveStock) ++end;
-    reserve_all(batch.subspan(i, end - i));
-    i = end;
-  }
+  commerce::store::for_each_run(
+      batch, messages::kReserveStock, [&](auto run) { reserve_all(run); },
+      [&](commerce::store::MessageContext& ctx) { release(ctx); });
 }
 
 void CommandHandlers::reserve_all(std::span<commerce::store::MessageContext> run) {

@@ -17,18 +17,6 @@ using commerce::http::Response;
 
 namespace {
 
-bool is_uuid(const std::string& s) {
-  if (s.size() != 36) return false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (i == 8 || i == 13 || i == 18 || i == 23) {
-      if (s[i] != '-') return false;
-    } else if (!std::isxdigit(static_cast<unsigned char>(s[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 // Compares without leaking where the first difference is.
 bool same_secret(const std::string& given, const std::string& expected) {
   unsigned char diff = given.size() == expected.size() ? 0 : 1;
@@ -105,11 +93,12 @@ Response OperatorRoutes::list(const Request& request) {
     filter.stuck = *stuck == "true";
   }
   if (auto order_id = query("order_id")) {
-    if (!is_uuid(*order_id)) return invalid("order_id", "order_id must be a UUID");
+    if (!commerce::core::is_uuid(*order_id)) return invalid("order_id", "order_id must be a UUID");
     filter.order_id = order_id;
   }
   if (auto cursor = query("cursor")) {
-    if (!is_uuid(*cursor)) return invalid("cursor", "cursor is not one we gave out");
+    if (!commerce::core::is_uuid(*cursor))
+      return invalid("cursor", "cursor is not one we gave out");
     filter.after_id = cursor;
   }
   if (auto limit = query("limit")) {
@@ -130,7 +119,7 @@ Response OperatorRoutes::list(const Request& request) {
 
 Response OperatorRoutes::get(const Request& request) {
   const auto id = request.params.at("id");
-  if (!is_uuid(id)) return Response::error(404, "not_found", "no saga " + id);
+  if (!commerce::core::is_uuid(id)) return Response::error(404, "not_found", "no saga " + id);
   std::optional<SagaRow> row;
   std::vector<SagaStepRow> steps;
   db_.read([&](pqxx::work& tx) {
@@ -163,7 +152,7 @@ Response OperatorRoutes::compensate(const Request& request) {
 // outbox) in one transaction, exactly as a reply or a timeout would.
 Response OperatorRoutes::act(const Request& request, OperatorAction action) {
   const auto id = request.params.at("id");
-  if (!is_uuid(id)) return Response::error(404, "not_found", "no saga " + id);
+  if (!commerce::core::is_uuid(id)) return Response::error(404, "not_found", "no saga " + id);
   std::optional<SagaRow> row;
   OperatorOutcome outcome;
   const auto now = Clock::now();

@@ -27,18 +27,6 @@ Response validation_failed(const std::string& field, const std::string& message)
   return Response::json(422, body);
 }
 
-bool is_uuid(const std::string& s) {
-  if (s.size() != 36) return false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (i == 8 || i == 13 || i == 18 || i == 23) {
-      if (s[i] != '-') return false;
-    } else if (!std::isxdigit(static_cast<unsigned char>(s[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 }  // namespace
 
 nlohmann::json order_json(const OrderRecord& o, bool with_details) {
@@ -197,7 +185,7 @@ Response HttpRoutes::get_order(const Request& request) {
   const auto merchant_id = request.header("X-Merchant-Id");
   if (merchant_id.empty()) return Response::error(401, "unauthenticated", "X-Merchant-Id missing");
   const auto id = request.params.at("id");
-  if (!is_uuid(id)) return Response::error(404, "not_found", "no order " + id);
+  if (!commerce::core::is_uuid(id)) return Response::error(404, "not_found", "no order " + id);
   std::optional<OrderRecord> found;
   db_.read([&](pqxx::work& tx) { found = orders_.find(tx, merchant_id, id); });
   if (!found) return Response::error(404, "not_found", "no order " + id);
@@ -220,7 +208,8 @@ Response HttpRoutes::list_orders(const Request& request) {
   }
   std::optional<std::string> cursor;
   if (auto it = request.query.find("cursor"); it != request.query.end() && !it->second.empty()) {
-    if (!is_uuid(it->second)) return validation_failed("cursor", "cursor is not one we gave out");
+    if (!commerce::core::is_uuid(it->second))
+      return validation_failed("cursor", "cursor is not one we gave out");
     cursor = it->second;
   }
   std::optional<OrderStatus> status;

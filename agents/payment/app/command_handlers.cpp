@@ -10,18 +10,9 @@ namespace payment {
 void CommandHandlers::on_batch(std::span<commerce::store::MessageContext> batch) {
   // Runs of AuthorizePayment share one locking read and one write; a VoidPayment between them
   // is handled alone, after what came before it was written.
-  std::size_t i = 0;
-  while (i < batch.size()) {
-    if (batch[i].message().type != messages::kAuthorizePayment) {
-      commerce::log::ScopedContext scoped(batch[i].log_context());
-      void_payment(batch[i++]);
-      continue;
-    }
-    std::size_t end = i;
-    while (end < batch.size() && batch[end].message().type == messages::kAuthorizePayment) ++end;
-    authorize_all(batch.subspan(i, end - i));
-    i = end;
-  }
+  commerce::store::for_each_run(
+      batch, messages::kAuthorizePayment, [&](auto run) { authorize_all(run); },
+      [&](commerce::store::MessageContext& ctx) { void_payment(ctx); });
 }
 
 void CommandHandlers::authorize_all(std::span<commerce::store::MessageContext> run) {

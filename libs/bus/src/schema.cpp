@@ -12,6 +12,8 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "commerce/core/ids.hpp"
+
 namespace commerce::bus {
 namespace {
 
@@ -201,18 +203,6 @@ bool is_date_time(const std::string& s) {
          digits(s, i + 4, 2) && number(s, i + 4, 2) <= 59;
 }
 
-bool is_uuid(const std::string& s) {
-  if (s.size() != 36) return false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (i == 8 || i == 13 || i == 18 || i == 23) {
-      if (s[i] != '-') return false;
-    } else if (!std::isxdigit(static_cast<unsigned char>(s[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 std::string show(const json& v) {
   std::string s = v.dump();
   if (s.size() > 60) s = s.substr(0, 57) + "...";
@@ -296,7 +286,7 @@ class Validator {
         if (format == "date-time" && !is_date_time(s)) {
           return where(at) + ": not an RFC 3339 date-time";
         }
-        if (format == "uuid" && !is_uuid(s)) return where(at) + ": not a UUID";
+        if (format == "uuid" && !core::is_uuid(s)) return where(at) + ": not a UUID";
       }
     }
 

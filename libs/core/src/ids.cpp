@@ -4,6 +4,7 @@
 #include <openssl/rand.h>
 
 #include <array>
+#include <cctype>
 #include <cstdint>
 #include <ctime>
 #include <mutex>
@@ -11,6 +12,18 @@
 #include <vector>
 
 namespace commerce::core {
+
+bool is_uuid(std::string_view s) {
+  if (s.size() != 36) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (s[i] != '-') return false;
+    } else if (!std::isxdigit(static_cast<unsigned char>(s[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
 namespace {
 
 void fill_random(unsigned char* out, std::size_t n) {

@@ -65,6 +65,16 @@ TEST(UuidV7, UniqueAcrossThreads) {
   EXPECT_EQ(all.size(), 20000u);
 }
 
+TEST(IsUuid, AcceptsTheLayoutInAnyCaseAndNothingElse) {
+  EXPECT_TRUE(is_uuid(uuid_v7()));
+  EXPECT_TRUE(is_uuid("01890A5D-AC96-774B-BCCE-B302099A8057"));
+  EXPECT_FALSE(is_uuid("01890a5d-ac96-774b-bcce-b302099a805"));    // short
+  EXPECT_FALSE(is_uuid("01890a5d-ac96-774b-bcce-b302099a8057a"));  // long
+  EXPECT_FALSE(is_uuid("01890a5dxac96-774b-bcce-b302099a8057"));   // separator
+  EXPECT_FALSE(is_uuid("01890a5d-ac96-774b-bcce-b302099a805g"));   // not hex
+  EXPECT_FALSE(is_uuid(""));
+}
+
 TEST(Rfc3339, FormatsUtcWithMilliseconds) {
   using namespace std::chrono;
   const system_clock::time_point t{milliseconds{1795342272345}};  // 2026-11-22T10:11:12.345Z

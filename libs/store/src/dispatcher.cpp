@@ -34,6 +34,23 @@ log::Context MessageContext::log_context() const {
   return context;
 }
 
+void for_each_run(std::span<MessageContext> batch, const std::string& type,
+                  const std::function<void(std::span<MessageContext>)>& run,
+                  const std::function<void(MessageContext&)>& one) {
+  std::size_t i = 0;
+  while (i < batch.size()) {
+    if (batch[i].message().type != type) {
+      log::ScopedContext scoped(batch[i].log_context());
+      one(batch[i++]);
+      continue;
+    }
+    std::size_t end = i;
+    while (end < batch.size() && batch[end].message().type == type) ++end;
+    run(batch.subspan(i, end - i));
+    i = end;
+  }
+}
+
 MessageDispatcher::MessageDispatcher(ConnectionPool& pool, const bus::SchemaRegistry& schemas,
                                      metrics::Registry* metrics)
     : pool_(pool), schemas_(schemas), metrics_(metrics) {}

@@ -8,6 +8,8 @@ namespace commerce::core {
 
 // RFC 9562 UUIDv7: time-ordered, so ids sort by creation time in indexes and logs.
 std::string uuid_v7();
+// 8-4-4-4-12 hex digits, any version and case.
+bool is_uuid(std::string_view s);
 
 // UTC timestamp, RFC 3339 with milliseconds: 2026-11-22T10:11:12.345Z
 std::string now_rfc3339();

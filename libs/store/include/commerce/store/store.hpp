@@ -215,6 +215,14 @@ using MessageHandler = std::function<void(MessageContext&)>;
 // read and write the rows of a whole batch in a statement or two instead of a few per message.
 using BatchMessageHandler = std::function<void(std::span<MessageContext>)>;
 
+// For a batch handler of two types that touch the same rows: hands each run of consecutive
+// `type` messages to `run` at once, and every other message to `one` alone (in its log context),
+// in batch order. `run` must have written its effects before it returns, so a message handled
+// alone sees the rows as the messages before it left them.
+void for_each_run(std::span<MessageContext> batch, const std::string& type,
+                  const std::function<void(std::span<MessageContext>)>& run,
+                  const std::function<void(MessageContext&)>& one);
+
 // Turns consumed Kafka messages into transactional effects: parses the envelope, validates it
 // against its JSON Schema, skips ids already in the inbox, runs the handler for its type, and
 // commits the batch's effects, inbox rows and outbox rows in one transaction. The inbox claims
