@@ -209,16 +209,12 @@ std::vector<MerchantLevel> StockRepository::lock_levels(
   // SKU may come along (and is locked needlessly), which batches of one merchant never see.
   const auto r = commerce::store::exec(
       tx,
-      "SELECT merchant_id, sku, location, on_hand, reserved FROM stock_levels "
+      "SELECT sku, location, on_hand, reserved, merchant_id FROM stock_levels "
       "WHERE merchant_id = ANY($1::text[]) AND sku = ANY($2::text[]) "
       "ORDER BY merchant_id, sku, location FOR UPDATE",
       commerce::store::array_literal(merchants), commerce::store::array_literal(skus));
   out.reserve(r.size());
-  for (const auto& row : r) {
-    out.push_back({row[0].as<std::string>(),
-                   StockLevel{row[1].as<std::string>(), row[2].as<std::string>(),
-                              row[3].as<std::int64_t>(), row[4].as<std::int64_t>()}});
-  }
+  for (const auto& row : r) out.push_back({row[4].as<std::string>(), level_from(row)});
   return out;
 }
 

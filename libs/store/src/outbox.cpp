@@ -41,12 +41,11 @@ void append_outbox(pqxx::work& tx, const std::string& topic, const std::string& 
                    const bus::Envelope& envelope) {
   // The notification is delivered on commit, once per transaction however often it is sent;
   // sending it from the same statement saves a round trip per message.
-  exec(tx,
-       std::string("WITH appended AS (INSERT INTO outbox(topic, key, message_id, payload, headers) "
-                   "VALUES ($1, $2, $3, $4, $5::jsonb) RETURNING 1) "
-                   "SELECT pg_notify(") +
-           kOutboxChannelSql + ", '') FROM appended",
-       topic, key, envelope.id, bus::to_json_string(envelope), outbox_headers(envelope).dump());
+  static const std::string sql = "WITH appended AS (" +
+                                 outbox_insert_sql(1, "(VALUES (1)) AS one") + ") SELECT " +
+                                 outbox_notify_sql() + " FROM appended";
+  const auto row = outbox_row(topic, key, envelope);
+  exec(tx, sql, row.topic, row.key, row.message_id, row.payload, row.headers);
 }
 
 void append_outbox(pqxx::work& tx, std::span<const OutboxEntry> entries) {
