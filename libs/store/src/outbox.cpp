@@ -263,10 +263,6 @@ void OutboxRelay::Impl::run() {
       {
         pqxx::nontransaction tx(conn);
         channel = tx.exec1(std::string("SELECT ") + kOutboxChannelSql)[0].as<std::string>();
-        // Deleting published rows need not wait for the WAL flush: a delete lost in a crash
-        // only publishes those rows again, and the consumers' inbox absorbs the duplicates.
-        // Every relay batch's delete otherwise queued for the flush with the agents' commits.
-        tx.exec0("SET synchronous_commit TO off");
       }
       OutboxListener listener(conn, channel);  // LISTEN outbox_<role>
       backoff = std::chrono::milliseconds(100);
