@@ -257,12 +257,12 @@ void StockRepository::commit_reservations(
                           {"reserved", l.reserved}});
   }
   // Status, lines, levels and ledger for the whole batch in one statement. The reservations are
-  // matched by index conditions on their unique key, then exactly by the pairs.
+  // matched by index conditions on their unique key (order id first), then exactly by the pairs.
   static const std::string sql =
       "WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(merchant_id text, "
       "  order_id text)), "
       "s AS (UPDATE reservations x SET status = 'reserved' FROM r "
-      "  WHERE x.merchant_id = ANY($2::text[]) AND x.order_id = ANY($3::text[]) "
+      "  WHERE x.order_id = ANY($3::text[]) AND x.merchant_id = ANY($2::text[]) "
       "  AND x.merchant_id = r.merchant_id AND x.order_id = r.order_id), "
       "lines AS (INSERT INTO reservation_lines (merchant_id, order_id, sku, location, quantity) "
       "  SELECT merchant_id, order_id, sku, location, quantity "

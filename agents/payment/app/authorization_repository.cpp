@@ -76,8 +76,8 @@ std::map<OrderKey, AuthorizationOnFile> AuthorizationRepository::lock_all(
       tx,
       "SELECT merchant_id, order_id, status, authorization_id, decline_reason, "
       "voided_at IS NOT NULL FROM authorizations "
-      "WHERE merchant_id = ANY($1::text[]) AND order_id = ANY($2::text[]) FOR UPDATE",
-      commerce::store::array_literal(merchants), commerce::store::array_literal(order_ids));
+      "WHERE order_id = ANY($1::text[]) AND merchant_id = ANY($2::text[]) FOR UPDATE",
+      commerce::store::array_literal(order_ids), commerce::store::array_literal(merchants));
   for (const auto& row : r) {
     out.emplace(OrderKey{row[0].as<std::string>(), row[1].as<std::string>()}, on_file_from(row, 2));
   }
