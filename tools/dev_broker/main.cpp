@@ -124,10 +124,6 @@ int main(int argc, char** argv) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   // The handle only hosts the mock cluster: errors only in its log.
   rd_kafka_conf_set(conf, "log_level", "3", error, sizeof error);
-  // The mock cluster's sockets take this handle's settings. With Nagle on, a small response
-  // written while the previous one is unacknowledged waits for the peer's delayed ACK (up to
-  // 40 ms on Linux): at a few dozen messages per second every hop of a saga paid it.
-  rd_kafka_conf_set(conf, "socket.nagle.disable", "true", error, sizeof error);
   rd_kafka_t* host = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
   if (host == nullptr) {
     std::cerr << "dev-broker: cannot create client: " << error << "\n";
