@@ -28,6 +28,9 @@ LocalStack::~LocalStack() {
 }
 
 void LocalStack::start() {
+  // A throwaway stack's logs tell of this run only: appended to run after run (a bench run
+  // writes ~40 MB) they grew without bound and mixed the runs.
+  if (options_.temporary) fs::remove_all(options_.data_dir + "/logs");
   fs::create_directories(options_.data_dir);
   if (const char* url = std::getenv("DATABASE_URL"); url && *url) {
     admin_url_ = url;
