@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <fstream>
 #include <iostream>
 #include <thread>
 
@@ -12,6 +13,13 @@
 
 namespace commerce::integration {
 namespace {
+
+// The end of a log file: where an agent's crash report (its stack) lands.
+std::string log_end(const std::string& path, std::size_t bytes = 6000) {
+  std::ifstream in(path, std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return text.size() > bytes ? text.substr(text.size() - bytes) : text;
+}
 
 using nlohmann::json;
 using namespace std::chrono_literals;
@@ -195,7 +203,9 @@ TEST_F(Resilience, InstancesJoinAndLeaveMidFlightFinishEverySagaOnce) {
   EXPECT_GT(open_at_leave, 0) << "every saga ended before the first orchestration left";
   const auto left = fleet().stop(first_orchestration);
   ASSERT_TRUE(left.has_value());
-  EXPECT_TRUE(WIFEXITED(*left) && WEXITSTATUS(*left) == 0) << "exit status " << *left;
+  EXPECT_TRUE(WIFEXITED(*left) && WEXITSTATUS(*left) == 0)
+      << "exit status " << *left << "; the end of its log:\n"
+      << log_end(fleet().log_dir() + "/" + first_orchestration + ".log");
   for (auto& c : load.clients) c.join();
   EXPECT_EQ(load.failures, 0);
   expect_settled_once(sku, kOrders, 120s);
@@ -203,7 +213,9 @@ TEST_F(Resilience, InstancesJoinAndLeaveMidFlightFinishEverySagaOnce) {
   // Back to one inventory: the second leaves cleanly too.
   const auto second_left = fleet().stop(second_inventory);
   ASSERT_TRUE(second_left.has_value());
-  EXPECT_TRUE(WIFEXITED(*second_left) && WEXITSTATUS(*second_left) == 0);
+  EXPECT_TRUE(WIFEXITED(*second_left) && WEXITSTATUS(*second_left) == 0)
+      << "exit status " << *second_left << "; the end of its log:\n"
+      << log_end(fleet().log_dir() + "/" + second_inventory + ".log");
 }
 
 // Last in this binary: it stops the fleet.

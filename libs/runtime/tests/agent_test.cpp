@@ -1,7 +1,10 @@
 #include "commerce/runtime/agent.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <csignal>
 #include <filesystem>
 
 using commerce::config::Config;
@@ -99,4 +102,34 @@ TEST(Agent, RunFailsCleanlyWhenStartUpFails) {
   EXPECT_EQ(code, 2);
   EXPECT_NE(err.find("orders: "), std::string::npos) << err;
   EXPECT_TRUE(worker_ran_and_stopped);  // start-up stopped before workers started
+}
+
+// A crash in an agent leaves its stack in the log (stderr) and still ends by the signal, so a
+// supervisor sees the crash and an operator sees where.
+TEST(GuardedMain, ACrashWritesItsStackToStderrAndEndsByTheSignal) {
+  int out[2];
+  ASSERT_EQ(::pipe(out), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::dup2(out[1], STDERR_FILENO);
+    ::close(out[0]);
+    guarded_main("crashing", [] {
+      ::raise(SIGSEGV);
+      return 0;
+    });
+    ::_exit(0);  // not reached
+  }
+  ::close(out[1]);
+  std::string log;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(out[0], buf, sizeof buf)) > 0;)
+    log.append(buf, static_cast<size_t>(n));
+  ::close(out[0]);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "status " << status;
+  EXPECT_EQ(WTERMSIG(status), SIGSEGV);
+  EXPECT_NE(log.find("fatal signal, stack:"), std::string::npos) << log;
+  EXPECT_NE(log.find("runtime_test"), std::string::npos) << "no frame of the test binary:\n" << log;
 }
