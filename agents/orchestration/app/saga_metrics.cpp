@@ -58,13 +58,15 @@ void SagaMetrics::count_states_on_collect(commerce::store::ConnectionPool& db,
       double overdue = 0, oldest_overdue_s = 0;
       db.read([&](pqxx::work& tx) {
         counts = sagas.count_by_state(tx, kPlaceOrderSaga);
-        // Served by the partial index on running sagas' deadlines; normally empty, because the
-        // timeout worker acts on a due saga within a scan interval.
+        // Running sagas only (finished_at IS NULL exactly while running), so the partial index
+        // on running sagas serves it: `state NOT IN (completed, compensated)` read every saga
+        // ever run at each scrape. Normally empty, because the timeout worker acts on a due
+        // saga within a scan interval.
         const auto row = commerce::store::exec1(
             tx,
             "SELECT count(*)::float8, "
             "coalesce(extract(epoch FROM now() - min(deadline)), 0)::float8 FROM sagas "
-            "WHERE type = $1 AND state NOT IN ('completed', 'compensated') AND deadline < now()",
+            "WHERE finished_at IS NULL AND type = $1 AND deadline < now()",
             std::string(kPlaceOrderSaga));
         overdue = row[0].as<double>();
         oldest_overdue_s = row[1].as<double>();
