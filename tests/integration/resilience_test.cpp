@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <fstream>
 #include <iostream>
 #include <thread>
 
@@ -13,13 +12,6 @@
 
 namespace commerce::integration {
 namespace {
-
-// The end of a log file: where an agent's crash report (its stack) lands.
-std::string log_end(const std::string& path, std::size_t bytes = 6000) {
-  std::ifstream in(path, std::ios::binary);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return text.size() > bytes ? text.substr(text.size() - bytes) : text;
-}
 
 using nlohmann::json;
 using namespace std::chrono_literals;
@@ -205,7 +197,7 @@ TEST_F(Resilience, InstancesJoinAndLeaveMidFlightFinishEverySagaOnce) {
   ASSERT_TRUE(left.has_value());
   EXPECT_TRUE(WIFEXITED(*left) && WEXITSTATUS(*left) == 0)
       << "exit status " << *left << "; the end of its log:\n"
-      << log_end(fleet().log_dir() + "/" + first_orchestration + ".log");
+      << stack::tail_of(fleet().log_dir() + "/" + first_orchestration + ".log", 6000);
   for (auto& c : load.clients) c.join();
   EXPECT_EQ(load.failures, 0);
   expect_settled_once(sku, kOrders, 120s);
@@ -215,7 +207,7 @@ TEST_F(Resilience, InstancesJoinAndLeaveMidFlightFinishEverySagaOnce) {
   ASSERT_TRUE(second_left.has_value());
   EXPECT_TRUE(WIFEXITED(*second_left) && WEXITSTATUS(*second_left) == 0)
       << "exit status " << *second_left << "; the end of its log:\n"
-      << log_end(fleet().log_dir() + "/" + second_inventory + ".log");
+      << stack::tail_of(fleet().log_dir() + "/" + second_inventory + ".log", 6000);
 }
 
 // Last in this binary: it stops the fleet.

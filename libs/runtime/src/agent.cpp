@@ -411,8 +411,7 @@ void report_fatal_signal(int signo) {
   void* frames[64];
   const int depth = ::backtrace(frames, 64);
   ::backtrace_symbols_fd(frames, depth, STDERR_FILENO);
-  ::signal(signo, SIG_DFL);
-  ::raise(signo);
+  ::raise(signo);  // SA_RESETHAND restored the default action
 }
 
 void install_crash_reporter() {

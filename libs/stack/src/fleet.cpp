@@ -59,18 +59,6 @@ std::string env_name(const std::string& agent) {
   return out;
 }
 
-std::string tail_of(const std::string& file, std::size_t max_bytes = 4000) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return "(no log at " + file + ")";
-  in.seekg(0, std::ios::end);
-  const auto size = static_cast<std::size_t>(in.tellg());
-  const auto from = size > max_bytes ? size - max_bytes : 0;
-  in.seekg(static_cast<std::streamoff>(from));
-  std::string text(size - from, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  return text;
-}
-
 std::string describe_status(int status) {
   if (WIFEXITED(status)) return "exited with " + std::to_string(WEXITSTATUS(status));
   if (WIFSIGNALED(status)) return "killed by signal " + std::to_string(WTERMSIG(status));

@@ -34,12 +34,6 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
-std::string tail_of(const std::string& path, std::size_t max_bytes = 6000) {
-  std::string s = read_file(path);
-  if (s.empty()) return "(empty log " + path + ")";
-  return s.size() > max_bytes ? "..." + s.substr(s.size() - max_bytes) : s;
-}
-
 bool on_path(const std::string& name) {
   const char* path = std::getenv("PATH");
   std::stringstream dirs(path ? path : "/usr/bin:/bin");
@@ -190,7 +184,8 @@ std::string kafka_classpath() {
   const auto status = mvn.wait(15min);
   if (!status_ok(status)) {
     mvn.stop(5s);
-    throw std::runtime_error("KafkaBroker: mvn could not resolve " + pom + ":\n" + tail_of(log));
+    throw std::runtime_error("KafkaBroker: mvn could not resolve " + pom + ":\n" +
+                             tail_of(log, 6000));
   }
   classpath = trimmed(read_file(out));
   if (!classpath_complete(classpath)) {
@@ -232,7 +227,8 @@ void KafkaBroker::format(const std::string& classpath) {
   const auto status = tool.wait(120s);
   if (!status_ok(status)) {
     tool.stop(2s);
-    throw std::runtime_error("KafkaBroker: formatting the storage failed:\n" + tail_of(log_file_));
+    throw std::runtime_error("KafkaBroker: formatting the storage failed:\n" +
+                             tail_of(log_file_, 6000));
   }
   formatted_ = true;
 }
@@ -315,7 +311,7 @@ void KafkaBroker::start() {
     }
     process_->stop(5s);
     process_.reset();
-    const std::string log = tail_of(log_file_);
+    const std::string log = tail_of(log_file_, 6000);
     // A port picked by us may have been taken meanwhile: new ports, fresh storage, again.
     if (attempt < 3 && log.find("Address already in use") != std::string::npos) {
       std::error_code ec;

@@ -83,6 +83,16 @@ std::string source_dir() {
   return v && *v ? v : COMMERCE_DEFAULT_SOURCE_DIR;
 }
 
+std::string tail_of(const std::string& path, std::size_t max_bytes) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return "(no log at " + path + ")";
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string s = ss.str();
+  if (s.size() > max_bytes) s = "..." + s.substr(s.size() - max_bytes);
+  return s;
+}
+
 namespace {
 
 std::string postgres_bin_dir() {
@@ -101,16 +111,6 @@ std::string postgres_bin_dir() {
 std::string pg_tool(const std::string& name) {
   static const std::string dir = postgres_bin_dir();
   return dir.empty() ? name : dir + "/" + name;
-}
-
-std::string tail_of(const std::string& path, std::size_t max_bytes = 4000) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return "(no log at " + path + ")";
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string s = ss.str();
-  if (s.size() > max_bytes) s = "..." + s.substr(s.size() - max_bytes);
-  return s;
 }
 
 std::string make_temp_dir(const std::string& prefix) {

@@ -45,6 +45,9 @@ bool wait_until(const std::function<bool()>& condition, std::chrono::millisecond
                 std::chrono::milliseconds interval = std::chrono::milliseconds(20));
 
 std::uint16_t free_port();
+// The last `max_bytes` of a file ("..." first when cut), for error messages and test failures
+// that should show a log's end; "(no log at <path>)" when it cannot be read.
+std::string tail_of(const std::string& path, std::size_t max_bytes = 4000);
 // Lower-case and unique: "<prefix>_<random hex>".
 std::string unique_name(const std::string& prefix);
 
