@@ -68,32 +68,34 @@ std::optional<OrderRecord> OrderRepository::insert(
   // Order, lines, the "placed" entry and OrderPlaced in the outbox in one autocommitted
   // statement: two round trips fewer than BEGIN and COMMIT around it, and one for the outbox.
   // A repeated idempotency key inserts nothing (no lines, timeline or message): no row back.
-  static const std::string sql =
-      "WITH o AS ("
-      "  INSERT INTO orders (id, merchant_id, status, customer_email, currency, total_minor, "
-      "  card_token, placed_at, updated_at, idempotency_key, request_hash) "
-      "  VALUES ($1, $2, 'pending', $3, $4, $5, $6, clock_timestamp(), clock_timestamp(), $9, "
-      "  $10) ON CONFLICT (merchant_id, idempotency_key) DO NOTHING "
-      "  RETURNING id, merchant_id, placed_at), "
-      "l AS ("
-      "  INSERT INTO order_lines (order_id, line_no, merchant_id, sku, title, quantity, "
-      "  unit_price_minor, line_total_minor, currency) "
-      "  SELECT o.id, x.line_no, o.merchant_id, x.sku, x.title, x.quantity, x.unit_price_minor, "
-      "  x.line_total_minor, $4 FROM o, jsonb_to_recordset($7::jsonb) AS x(line_no int, sku text, "
-      "  title text, quantity bigint, unit_price_minor bigint, line_total_minor bigint)), "
-      "t AS ("
-      "  INSERT INTO order_timeline (order_id, merchant_id, at, event, detail) "
-      "  SELECT id, merchant_id, placed_at, 'placed', $8::jsonb FROM o), "
-      "appended AS (" +
-      commerce::store::outbox_insert_sql(11, "o") +
-      ") "
-      "SELECT " +
-      rfc3339("placed_at") + ", (SELECT " + commerce::store::outbox_notify_sql() +
-      " FROM appended LIMIT 1) FROM o";
+  // Without a relay in this process the statement wakes the standing-by instance's relay.
+  auto statement = [](const std::string& wake) {
+    return "WITH o AS ("
+           "  INSERT INTO orders (id, merchant_id, status, customer_email, currency, "
+           "  total_minor, card_token, placed_at, updated_at, idempotency_key, request_hash) "
+           "  VALUES ($1, $2, 'pending', $3, $4, $5, $6, clock_timestamp(), clock_timestamp(), "
+           "  $9, $10) ON CONFLICT (merchant_id, idempotency_key) DO NOTHING "
+           "  RETURNING id, merchant_id, placed_at), "
+           "l AS ("
+           "  INSERT INTO order_lines (order_id, line_no, merchant_id, sku, title, quantity, "
+           "  unit_price_minor, line_total_minor, currency) "
+           "  SELECT o.id, x.line_no, o.merchant_id, x.sku, x.title, x.quantity, "
+           "  x.unit_price_minor, x.line_total_minor, $4 FROM o, jsonb_to_recordset($7::jsonb) "
+           "  AS x(line_no int, sku text, title text, quantity bigint, unit_price_minor bigint, "
+           "  line_total_minor bigint)), "
+           "t AS ("
+           "  INSERT INTO order_timeline (order_id, merchant_id, at, event, detail) "
+           "  SELECT id, merchant_id, placed_at, 'placed', $8::jsonb FROM o), "
+           "appended AS (" +
+           commerce::store::outbox_insert_sql(11, "o") + ") SELECT " + rfc3339("placed_at") +
+           ", (SELECT " + wake + " FROM appended LIMIT 1) FROM o";
+  };
+  static const std::string quiet = statement("NULL");
+  static const std::string notifying = statement(commerce::store::outbox_notify_sql());
   auto inserted = commerce::store::exec(
-      tx, sql, id, merchant_id, customer_email, priced.total.currency, priced.total.amount_minor,
-      card_token, lines.dump(), detail.dump(),
-      idempotency ? std::optional<std::string>(idempotency->key) : std::nullopt,
+      tx, commerce::store::relay_woken_in_process(tx) ? quiet : notifying, id, merchant_id,
+      customer_email, priced.total.currency, priced.total.amount_minor, card_token, lines.dump(),
+      detail.dump(), idempotency ? std::optional<std::string>(idempotency->key) : std::nullopt,
       idempotency ? std::optional<std::string>(idempotency->request_hash) : std::nullopt,
       placed.topic, placed.key, placed.message_id, placed.payload, placed.headers);
   if (inserted.empty()) return std::nullopt;

@@ -8,6 +8,7 @@
 #include "commerce/log/log.hpp"
 #include "commerce/metrics/registry.hpp"
 #include "commerce/store/store.hpp"
+#include "relay_wake.hpp"
 
 namespace commerce::store {
 
@@ -37,15 +38,18 @@ std::string outbox_insert_sql(int first_param, const std::string& from) {
 
 std::string outbox_notify_sql() { return std::string("pg_notify(") + kOutboxChannelSql + ", '')"; }
 
+bool relay_woken_in_process(pqxx::transaction_base& tx) { return detail::mark_relay_wake(tx); }
+
 void append_outbox(pqxx::work& tx, const std::string& topic, const std::string& key,
                    const bus::Envelope& envelope) {
-  // The notification is delivered on commit, once per transaction however often it is sent;
-  // sending it from the same statement saves a round trip per message.
-  static const std::string sql = "WITH appended AS (" +
-                                 outbox_insert_sql(1, "(VALUES (1)) AS one") + ") SELECT " +
-                                 outbox_notify_sql() + " FROM appended";
+  // Without a relay here, the notification is delivered on commit, once per transaction however
+  // often it is sent; sending it from the same statement saves a round trip per message.
+  static const std::string insert = outbox_insert_sql(1, "(VALUES (1)) AS one");
+  static const std::string notifying =
+      "WITH appended AS (" + insert + ") SELECT " + outbox_notify_sql() + " FROM appended";
   const auto row = outbox_row(topic, key, envelope);
-  exec(tx, sql, row.topic, row.key, row.message_id, row.payload, row.headers);
+  exec(tx, relay_woken_in_process(tx) ? insert : notifying, row.topic, row.key, row.message_id,
+       row.payload, row.headers);
 }
 
 void append_outbox(pqxx::work& tx, std::span<const OutboxEntry> entries) {
@@ -63,13 +67,13 @@ void append_outbox(pqxx::work& tx, std::span<const OutboxEntry> entries) {
                     {"headers", outbox_headers(e.envelope)}});
   }
   // A function scan yields rows in array order, so ids (the publishing order) follow `entries`.
-  exec(tx,
-       std::string("WITH appended AS (INSERT INTO outbox(topic, key, message_id, payload, headers) "
-                   "SELECT topic, key, message_id, payload, headers FROM json_to_recordset($1) "
-                   "AS x(topic text, key text, message_id text, payload text, headers jsonb) "
-                   "RETURNING 1) SELECT pg_notify(") +
-           kOutboxChannelSql + ", '') FROM appended LIMIT 1",
-       rows.dump());
+  static const std::string insert =
+      "INSERT INTO outbox(topic, key, message_id, payload, headers) "
+      "SELECT topic, key, message_id, payload, headers FROM json_to_recordset($1) "
+      "AS x(topic text, key text, message_id text, payload text, headers jsonb)";
+  static const std::string notifying = "WITH appended AS (" + insert + " RETURNING 1) SELECT " +
+                                       outbox_notify_sql() + " FROM appended LIMIT 1";
+  exec(tx, relay_woken_in_process(tx) ? insert : notifying, rows.dump());
 }
 
 bool claim_inbox(pqxx::work& tx, const std::string& message_id) {
@@ -131,11 +135,18 @@ struct OutboxRelay::Impl {
     if (wake_fd >= 0) ::close(wake_fd);
   }
 
-  // Waits for NOTIFY outbox, stop(), or the idle poll interval, whichever comes first.
-  void await_work(pqxx::connection& conn) {
-    pollfd fds[2] = {{conn.sock(), POLLIN, 0}, {wake_fd, POLLIN, 0}};
+  // Commits of this process that appended rows (while registered as its role's relay).
+  std::shared_ptr<detail::RelayWake> commits = std::make_shared<detail::RelayWake>();
+
+  // Waits for a commit since `seen` (in-process, or NOTIFY from another instance), stop(), or
+  // the idle poll interval, whichever comes first.
+  void await_work(pqxx::connection& conn, std::uint64_t seen) {
+    if (commits->commits() != seen) return;
+    // A notification that arrived with the last result is already read off the socket.
+    if (conn.get_notifs() > 0) return;
+    pollfd fds[3] = {{conn.sock(), POLLIN, 0}, {wake_fd, POLLIN, 0}, {commits->fd(), POLLIN, 0}};
     const auto ms = std::max<long>(1, static_cast<long>(options.idle_poll.count()));
-    if (::poll(fds, 2, static_cast<int>(std::min<long>(ms, 1L << 30))) > 0 && fds[1].revents) {
+    if (::poll(fds, 3, static_cast<int>(std::min<long>(ms, 1L << 30))) > 0 && fds[1].revents) {
       std::uint64_t drained;
       (void)!::read(wake_fd, &drained, sizeof drained);
     }
@@ -265,13 +276,24 @@ void OutboxRelay::Impl::run() {
         channel = tx.exec1(std::string("SELECT ") + kOutboxChannelSql)[0].as<std::string>();
       }
       OutboxListener listener(conn, channel);  // LISTEN outbox_<role>
+      // From here this process's commits wake us directly and send no NOTIFY.
+      detail::register_relay(conn, commits);
+      struct Unregister {
+        const std::shared_ptr<detail::RelayWake>& wake;
+        ~Unregister() { detail::unregister_relay(wake); }
+      } unregister{commits};
       backoff = std::chrono::milliseconds(100);
       while (!stopping) {
+        // A commit counted after this is not in the read below: it makes await_work return.
+        commits->drain();
+        const auto seen = commits->commits();
         long published = relay_batch(conn);
         if (published < 0) return;
-        if (published > 0) continue;  // delete those and look again: more may have committed
+        // A full batch may have left rows behind. Otherwise the rows just published are
+        // deleted with the next read, after the next commit or the idle poll interval.
+        if (published >= static_cast<long>(options.batch)) continue;
         if (stopping) break;
-        await_work(conn);
+        await_work(conn, seen);
       }
       forget_acknowledged(conn);
       return;  // closing the connection releases the relay lock

@@ -6,6 +6,7 @@
 #include "commerce/log/log.hpp"
 #include "commerce/metrics/registry.hpp"
 #include "commerce/store/store.hpp"
+#include "relay_wake.hpp"
 
 namespace commerce::store {
 namespace {
@@ -132,8 +133,19 @@ void ConnectionPool::drop_idle() {
   }
 }
 
+namespace {
+
+// Wakes the relay of this process when an attempt that appended outbox rows ends: after its
+// COMMIT, or after a failure (then the relay finds nothing new, which is harmless).
+struct WakeRelayAtEnd {
+  ~WakeRelayAtEnd() { detail::wake_marked_relay(); }
+};
+
+}  // namespace
+
 void ConnectionPool::transact(const std::function<void(pqxx::work&)>& work) {
   run([&](pqxx::connection& conn) {
+    WakeRelayAtEnd wake;  // destroyed after tx
     pqxx::work tx(conn);
     work(tx);
     tx.commit();
@@ -142,6 +154,7 @@ void ConnectionPool::transact(const std::function<void(pqxx::work&)>& work) {
 
 void ConnectionPool::autocommit(const std::function<void(pqxx::transaction_base&)>& work) {
   run([&](pqxx::connection& conn) {
+    WakeRelayAtEnd wake;
     pqxx::nontransaction tx(conn);
     work(tx);
   });

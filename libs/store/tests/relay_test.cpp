@@ -156,25 +156,71 @@ TEST(OutboxRelay, PublishesInIdOrderWithHeadersAndDeletesWhatWasAcknowledged) {
   relay.stop();
 }
 
-TEST(OutboxRelay, IsWokenByNotifyRatherThanPolling) {
+struct CountingListener : pqxx::notification_receiver {
+  using pqxx::notification_receiver::notification_receiver;
+  int received = 0;
+  void operator()(const std::string&, int) override { ++received; }
+};
+
+TEST(OutboxRelay, IsWokenByTheCommitsOfItsProcessRatherThanPolling) {
   MockCluster kafka;
   const auto topic = stack::unique_name("commerce.orders.events");
   kafka.create_topic(topic);
   auto db = provision_migrated("relay");
   bus::Producer producer(producer_config(kafka.bootstrap));
   RelayOptions options;
-  options.idle_poll = std::chrono::minutes(5);  // only a NOTIFY can wake it in time
+  options.idle_poll = std::chrono::minutes(5);  // only a wake-up can get it going in time
   OutboxRelay relay(db.url, producer, nullptr, options);
   relay.start();
   TopicReader reader(kafka.bootstrap, topic);
-  // The relay has published everything (nothing) and sleeps; wait until it listens, i.e. holds
-  // its advisory lock, then append.
+  // The relay has published everything (nothing) and sleeps; wait until it holds its advisory
+  // lock, then append.
   ASSERT_TRUE(
       stack::wait_until([&] { return relay_lock_held(db.role); }, std::chrono::seconds(10)));
   auto sent = append(db.url, topic, 1);
+  ASSERT_EQ(reader.read(1, std::chrono::seconds(20)).size(), 1u);
+  // It registered for in-process wake-ups before its first read, so from here commits of this
+  // process send no NOTIFY (which would signal every listening backend).
+  pqxx::connection listening(db.url);
+  CountingListener notifications(listening, "outbox_" + db.role);
+  auto more = append(db.url, topic, 1);  // after a publish: the wait starts over
+  const auto& got = reader.read(2, std::chrono::seconds(20));
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(bus::parse_envelope(got[0].value).id, sent[0].id);
+  EXPECT_EQ(bus::parse_envelope(got[1].value).id, more[0].id);
+  listening.get_notifs();
+  EXPECT_EQ(notifications.received, 0);
+  relay.stop();
+}
+
+TEST(OutboxRelay, IsWokenByTheNotifyOfAnotherInstancesCommit) {
+  MockCluster kafka;
+  const auto topic = stack::unique_name("commerce.orders.events");
+  kafka.create_topic(topic);
+  auto db = provision_migrated("relay");
+  bus::Producer producer(producer_config(kafka.bootstrap));
+  RelayOptions options;
+  options.idle_poll = std::chrono::minutes(5);
+  OutboxRelay relay(db.url, producer, nullptr, options);
+  relay.start();
+  TopicReader reader(kafka.bootstrap, topic);
+  ASSERT_TRUE(
+      stack::wait_until([&] { return relay_lock_held(db.role); }, std::chrono::seconds(10)));
+  // What a standing-by instance's commit sends (another process: no in-process wake-up).
+  const auto envelope = bus::make_envelope("orders.OrderPlaced", "m-1", {{"n", 1}});
+  {
+    pqxx::connection other(db.url);
+    pqxx::work tx(other);
+    tx.exec_params(
+        "INSERT INTO outbox(topic, key, message_id, payload, headers) VALUES ($1, 'k', $2, $3, "
+        "'{}')",
+        topic, envelope.id, bus::to_json_string(envelope));
+    tx.exec("SELECT " + outbox_notify_sql());
+    tx.commit();
+  }
   const auto& got = reader.read(1, std::chrono::seconds(20));
   ASSERT_EQ(got.size(), 1u);
-  EXPECT_EQ(bus::parse_envelope(got[0].value).id, sent[0].id);
+  EXPECT_EQ(bus::parse_envelope(got[0].value).id, envelope.id);
   relay.stop();
 }
 

@@ -134,8 +134,13 @@ OutboxRow outbox_row(const std::string& topic, const std::string& key,
 // order; it returns 1 per appended row.
 std::string outbox_insert_sql(int first_param, const std::string& from);
 // An expression that wakes the relay when the statement commits; evaluate it once per statement
-// that appended rows, e.g. `(SELECT <it> FROM appended LIMIT 1)`.
+// that appended rows, e.g. `(SELECT <it> FROM appended LIMIT 1)`, unless
+// relay_woken_in_process(tx).
 std::string outbox_notify_sql();
+// True when this process's relay publishes tx's outbox (it holds the role's relay lock): it is
+// woken when the pool's transact() or autocommit() call ends, and the statement appending rows
+// must not NOTIFY, which signals every listening backend of the database at each commit.
+bool relay_woken_in_process(pqxx::transaction_base& tx);
 
 // The NOTIFY channel an agent's relay listens on: one per role, so one agent's commits do not
 // wake every other agent's relay on a shared database.
@@ -164,8 +169,9 @@ struct RelayOptions {
 };
 
 // Publishes committed outbox rows to Kafka in id order, deleting each batch once the broker
-// acknowledged it. Woken by NOTIFY outbox from append_outbox's transaction. Only one instance
-// of an agent relays at a time (advisory lock); others stand by.
+// acknowledged it (with the next read). Woken in-process by the commits of its own process
+// (relay_woken_in_process) and by NOTIFY from other instances' commits. Only one instance of an
+// agent relays at a time (advisory lock); others stand by.
 class OutboxRelay {
  public:
   OutboxRelay(std::string url, bus::Producer& producer, metrics::Registry* metrics = nullptr,
