@@ -162,66 +162,65 @@ struct CountingListener : pqxx::notification_receiver {
   void operator()(const std::string&, int) override { ++received; }
 };
 
-TEST(OutboxRelay, IsWokenByTheCommitsOfItsProcessRatherThanPolling) {
+// A relay that polls only every five minutes, started, holding its lock, with a reader of its
+// topic: only a wake-up gets it going in time.
+struct SleepingRelay {
   MockCluster kafka;
-  const auto topic = stack::unique_name("commerce.orders.events");
-  kafka.create_topic(topic);
-  auto db = provision_migrated("relay");
-  bus::Producer producer(producer_config(kafka.bootstrap));
-  RelayOptions options;
-  options.idle_poll = std::chrono::minutes(5);  // only a wake-up can get it going in time
-  OutboxRelay relay(db.url, producer, nullptr, options);
-  relay.start();
-  TopicReader reader(kafka.bootstrap, topic);
-  // The relay has published everything (nothing) and sleeps; wait until it holds its advisory
-  // lock, then append.
-  ASSERT_TRUE(
-      stack::wait_until([&] { return relay_lock_held(db.role); }, std::chrono::seconds(10)));
-  auto sent = append(db.url, topic, 1);
-  ASSERT_EQ(reader.read(1, std::chrono::seconds(20)).size(), 1u);
+  std::string topic = stack::unique_name("commerce.orders.events");
+  testing::AgentDb db = provision_migrated("relay");
+  bus::Producer producer{producer_config(kafka.bootstrap)};
+  OutboxRelay relay{db.url, producer, nullptr, [] {
+                      RelayOptions options;
+                      options.idle_poll = std::chrono::minutes(5);
+                      return options;
+                    }()};
+  std::unique_ptr<TopicReader> reader;
+
+  SleepingRelay() {
+    kafka.create_topic(topic);
+    relay.start();
+    reader = std::make_unique<TopicReader>(kafka.bootstrap, topic);
+    // The relay has published everything (nothing) and sleeps once it holds its lock.
+    EXPECT_TRUE(
+        stack::wait_until([&] { return relay_lock_held(db.role); }, std::chrono::seconds(10)));
+  }
+  ~SleepingRelay() { relay.stop(); }
+};
+
+TEST(OutboxRelay, IsWokenByTheCommitsOfItsProcessRatherThanPolling) {
+  SleepingRelay r;
+  auto sent = append(r.db.url, r.topic, 1);
+  ASSERT_EQ(r.reader->read(1, std::chrono::seconds(20)).size(), 1u);
   // It registered for in-process wake-ups before its first read, so from here commits of this
   // process send no NOTIFY (which would signal every listening backend).
-  pqxx::connection listening(db.url);
-  CountingListener notifications(listening, "outbox_" + db.role);
-  auto more = append(db.url, topic, 1);  // after a publish: the wait starts over
-  const auto& got = reader.read(2, std::chrono::seconds(20));
+  pqxx::connection listening(r.db.url);
+  CountingListener notifications(listening, "outbox_" + r.db.role);
+  auto more = append(r.db.url, r.topic, 1);  // after a publish: the wait starts over
+  const auto& got = r.reader->read(2, std::chrono::seconds(20));
   ASSERT_EQ(got.size(), 2u);
   EXPECT_EQ(bus::parse_envelope(got[0].value).id, sent[0].id);
   EXPECT_EQ(bus::parse_envelope(got[1].value).id, more[0].id);
   listening.get_notifs();
   EXPECT_EQ(notifications.received, 0);
-  relay.stop();
 }
 
 TEST(OutboxRelay, IsWokenByTheNotifyOfAnotherInstancesCommit) {
-  MockCluster kafka;
-  const auto topic = stack::unique_name("commerce.orders.events");
-  kafka.create_topic(topic);
-  auto db = provision_migrated("relay");
-  bus::Producer producer(producer_config(kafka.bootstrap));
-  RelayOptions options;
-  options.idle_poll = std::chrono::minutes(5);
-  OutboxRelay relay(db.url, producer, nullptr, options);
-  relay.start();
-  TopicReader reader(kafka.bootstrap, topic);
-  ASSERT_TRUE(
-      stack::wait_until([&] { return relay_lock_held(db.role); }, std::chrono::seconds(10)));
+  SleepingRelay r;
   // What a standing-by instance's commit sends (another process: no in-process wake-up).
   const auto envelope = bus::make_envelope("orders.OrderPlaced", "m-1", {{"n", 1}});
   {
-    pqxx::connection other(db.url);
+    pqxx::connection other(r.db.url);
     pqxx::work tx(other);
     tx.exec_params(
         "INSERT INTO outbox(topic, key, message_id, payload, headers) VALUES ($1, 'k', $2, $3, "
         "'{}')",
-        topic, envelope.id, bus::to_json_string(envelope));
+        r.topic, envelope.id, bus::to_json_string(envelope));
     tx.exec("SELECT " + outbox_notify_sql());
     tx.commit();
   }
-  const auto& got = reader.read(1, std::chrono::seconds(20));
+  const auto& got = r.reader->read(1, std::chrono::seconds(20));
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(bus::parse_envelope(got[0].value).id, envelope.id);
-  relay.stop();
 }
 
 TEST(OutboxRelay, KeepsRowsTheBrokerNeverAcknowledged) {
