@@ -20,6 +20,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "commerce/store/store.hpp"
+
 #ifndef COMMERCE_DEFAULT_BIN_DIR
 #define COMMERCE_DEFAULT_BIN_DIR "bin"
 #endif
@@ -153,14 +155,17 @@ EmbeddedPostgres::~EmbeddedPostgres() {
   } catch (...) {
   }
   server_.reset();
-  if (own_dir_ && !root_dir_.empty()) {
-    std::error_code ec;
-    fs::remove_all(root_dir_, ec);
-  }
+  std::error_code ec;
+  if (own_dir_ && !root_dir_.empty()) fs::remove_all(root_dir_, ec);
+  if (own_socket_dir_) fs::remove_all(socket_dir_, ec);
 }
 
 std::string EmbeddedPostgres::admin_url(const std::string& database) const {
-  return "postgresql://postgres@127.0.0.1:" + std::to_string(port_) + "/" + database;
+  return store::postgres_url("postgres", "", socket_dir_, std::to_string(port_), database);
+}
+
+std::string EmbeddedPostgres::admin_tcp_url(const std::string& database) const {
+  return store::postgres_url("postgres", "", "127.0.0.1", std::to_string(port_), database);
 }
 
 std::string EmbeddedPostgres::log_tail() const { return tail_of(log_file_); }
@@ -195,6 +200,20 @@ void EmbeddedPostgres::start() {
     initdb();
   }
 
+  if (socket_dir_.empty()) {
+    // A socket's path must fit in sun_path (108 bytes), which a data folder deep in a checkout
+    // may not, and the setting is a list that would need quoting for commas or blanks.
+    socket_dir_ = fs::absolute(options_.data_dir).lexically_normal().string();
+    const bool plain = socket_dir_.find_first_not_of(
+                           "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/_.-") ==
+                       std::string::npos;
+    if (!plain || socket_dir_.size() + std::string("/.s.PGSQL.65535.lock").size() >= 100) {
+      socket_dir_ = make_temp_dir("commerce-pgsock");
+      hand_to_postgres_user(socket_dir_);
+      own_socket_dir_ = true;
+    }
+  }
+
   const bool pick_port = options_.port == 0 && port_ == 0;
   if (port_ == 0) port_ = options_.port ? options_.port : free_port();
 
@@ -208,7 +227,7 @@ void EmbeddedPostgres::start() {
                                   "-c",
                                   "port=" + std::to_string(port_),
                                   "-c",
-                                  "unix_socket_directories=" + options_.data_dir,
+                                  "unix_socket_directories=" + socket_dir_,
                                   "-c",
                                   "max_connections=" + std::to_string(options_.max_connections),
                                   "-c",

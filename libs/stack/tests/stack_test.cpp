@@ -165,6 +165,35 @@ TEST(EmbeddedPostgres, SharedClusterIsRunningAndListensOnLoopback) {
   EXPECT_EQ(&pg, &EmbeddedPostgres::shared());
 }
 
+std::string server_address(const std::string& url) {
+  pqxx::connection c(url);
+  pqxx::work tx(c);
+  auto v = tx.exec1("SELECT inet_server_addr()::text").front();
+  return v.is_null() ? "unix socket" : v.as<std::string>();
+}
+
+TEST(EmbeddedPostgres, AdminUrlTakesTheUnixSocketAndTheTcpUrlLoopback) {
+  auto& pg = EmbeddedPostgres::shared();
+  EXPECT_EQ(server_address(pg.admin_url()), "unix socket");
+  EXPECT_EQ(server_address(pg.admin_tcp_url()), "127.0.0.1/32");
+}
+
+TEST(EmbeddedPostgres, DataFolderTooDeepForASocketPathGetsAShortSocketFolder) {
+  // sun_path holds 108 bytes: a socket in this folder could not be created.
+  const std::string root = "/tmp/" + unique_name("deep");
+  const std::string data = root + "/" + std::string(60, 'd') + "/" + std::string(40, 'e') + " x";
+  {
+    EmbeddedPostgres::Options options;
+    options.data_dir = data;
+    options.durable = false;
+    EmbeddedPostgres pg(options);
+    pg.start();
+    EXPECT_EQ(server_address(pg.admin_url()), "unix socket");
+    EXPECT_EQ(pg.admin_url().find("deep"), std::string::npos) << pg.admin_url();
+  }
+  std::filesystem::remove_all(root);
+}
+
 bool accepts_connections(const std::string& host_port) {
   auto colon = host_port.rfind(':');
   if (colon == std::string::npos) return false;

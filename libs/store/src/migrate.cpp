@@ -167,15 +167,21 @@ std::string provision_agent(const std::string& admin_url, const std::string& age
       throw;
     }
   }
-  std::string host = conn.hostname() ? conn.hostname() : "";
   const std::string port = conn.port() ? conn.port() : "5432";
-  const std::string dbname = conn.dbname() ? conn.dbname() : "postgres";
-  if (host.empty()) host = "localhost";
+  return postgres_url(role, password, conn.hostname() ? conn.hostname() : "", port,
+                      conn.dbname() ? conn.dbname() : "postgres");
+}
+
+std::string postgres_url(const std::string& user, const std::string& password,
+                         const std::string& host, const std::string& port,
+                         const std::string& dbname) {
   // An IPv6 literal needs brackets; a socket directory is percent-encoded.
-  const std::string host_part =
-      host.find(':') != std::string::npos ? "[" + host + "]" : percent_encode(host);
-  return "postgresql://" + percent_encode(role) + ":" + percent_encode(password) + "@" + host_part +
-         ":" + port + "/" + percent_encode(dbname);
+  const std::string host_part = host.empty()                          ? std::string("localhost")
+                                : host.find(':') != std::string::npos ? "[" + host + "]"
+                                                                      : percent_encode(host);
+  return "postgresql://" + percent_encode(user) +
+         (password.empty() ? "" : ":" + percent_encode(password)) + "@" + host_part + ":" + port +
+         "/" + percent_encode(dbname);
 }
 
 }  // namespace commerce::store

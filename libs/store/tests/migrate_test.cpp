@@ -144,8 +144,12 @@ TEST(ProvisionAgent, IsIdempotentAndSafeConcurrently) {
   for (auto& t : threads) t.join();
   for (const auto& url : urls) EXPECT_EQ(url, urls[0]);
   const std::string role = name.substr(0, name.size() - 6) + "_agent";
-  EXPECT_NE(urls[0].find(role + ":pw@127.0.0.1:"), std::string::npos) << urls[0];
+  EXPECT_EQ(urls[0].rfind("postgresql://" + role + ":pw@", 0), 0u) << urls[0];
   EXPECT_EQ(query_value<std::string>(urls[0], "SELECT current_user"), role);
+  // The agent reaches the server the way the operator did (here the Unix socket).
+  const std::string transport = "SELECT coalesce(inet_server_addr()::text, 'socket')";
+  EXPECT_EQ(query_value<std::string>(urls[0], transport),
+            query_value<std::string>(testing::admin_url(), transport));
   // Again, with a new password and a key=value admin connection string.
   auto& pg = stack::EmbeddedPostgres::shared();
   auto url = provision_agent(

@@ -80,6 +80,12 @@ void migrate(const std::string& url, const std::string& directory);
 std::string provision_agent(const std::string& admin_url, const std::string& agent,
                             const std::string& password);
 
+// A libpq URL. host is a name, an IP address or a Unix-socket directory (absolute path);
+// an empty password leaves it out.
+std::string postgres_url(const std::string& user, const std::string& password,
+                         const std::string& host, const std::string& port,
+                         const std::string& dbname);
+
 // Prepared statements: `sql` is parsed and planned once per connection instead of once per call
 // (unprepared, parsing and planning were most of PostgreSQL's CPU under load). The name is derived
 // from the text, so any SQL string can be used directly; keep the set of distinct texts bounded.
