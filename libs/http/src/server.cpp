@@ -68,7 +68,7 @@ struct ServerCore {
   ServerCore(Router r, ServerOptions o)
       : router(std::move(r)),
         options(std::move(o)),
-        ioc(std::max(1, options.io_threads)),
+        ioc(std::max(1, options.io_threads) + std::max(1, options.worker_threads)),
         acceptor(asio::make_strand(ioc)) {}
 
   // Runs `job` on this thread after the current completion handler, or queues it while

@@ -548,3 +548,26 @@ TEST(Trace, EachRequestIsASpanAndOutgoingCallsNameItAsParent) {
   front.stop();
   downstream.stop();
 }
+
+TEST(Server, HandlersBlockedWhileTheirCallersGaveUpDoNotDelayOthers) {
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  Router router = echo_router();
+  router.add("GET", "/v1/slow", [released](const Request&) {
+    released.wait_for(10s);
+    return Response::text(200, "slow");
+  });
+  auto options = quick_options();
+  options.worker_threads = 4;
+  Server server(std::move(router), options);
+  server.start();
+  // Two handlers block their threads; the others still serve (every thread must be woken, not
+  // just one: an io_context told it runs on one thread never wakes the rest).
+  Client impatient(ClientOptions{.timeout = 200ms});
+  EXPECT_THROW(impatient.get(base(server) + "/v1/slow"), std::runtime_error);
+  EXPECT_THROW(impatient.get(base(server) + "/v1/slow"), std::runtime_error);
+  Client client(ClientOptions{.timeout = 1s});
+  EXPECT_EQ(impatient.get(base(server) + "/v1/echo/a").body, "a");
+  EXPECT_EQ(client.get(base(server) + "/v1/echo/b").body, "b");
+  release.set_value();
+}
