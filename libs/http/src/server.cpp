@@ -1,21 +1,16 @@
-// Beast HTTP/1.1 server: one pool of threads runs both connection I/O and handlers. A handler
-// runs on the thread that read its request (no hand-off to another thread and back), off the
-// connection's strand so its timeout still fires; at most worker_threads at once, so io_threads
-// threads always stay free for I/O and timers.
+// Beast HTTP/1.1 server: accept and connection I/O on io threads, handlers on a worker pool.
 #include <atomic>
-#include <boost/asio/defer.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <condition_variable>
 #include <cstdio>
-#include <deque>
-#include <functional>
 #include <mutex>
 #include <random>
 #include <stdexcept>
@@ -68,13 +63,9 @@ struct ServerCore {
   ServerCore(Router r, ServerOptions o)
       : router(std::move(r)),
         options(std::move(o)),
-        ioc(std::max(1, options.io_threads) + std::max(1, options.worker_threads)),
+        ioc(std::max(1, options.io_threads)),
         acceptor(asio::make_strand(ioc)) {}
 
-  // Runs `job` on this thread after the current completion handler, or queues it while
-  // worker_threads handlers are running.
-  void run_handler(std::function<void()> job);
-  void run_admitted(std::function<void()> job);
   void add(const std::shared_ptr<Connection>& connection);
   void remove(Connection* connection);
   void start();
@@ -100,10 +91,8 @@ struct ServerCore {
   ServerOptions options;
   asio::io_context ioc;
   tcp::acceptor acceptor;
-  std::mutex handlers_mutex;
-  int handlers_running = 0;
-  std::deque<std::function<void()>> handlers_waiting;
-  std::vector<std::thread> threads;
+  std::unique_ptr<asio::thread_pool> workers;
+  std::vector<std::thread> io_threads;
 };
 
 // One client connection. All members are touched only on the connection's strand, except
@@ -226,8 +215,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     auto seq = ++seq_;
     arm_deadline(core_.options.request_timeout);
     auto started = request_started_;
-    core_.run_handler([self = shared_from_this(), request = std::move(request), seq,
-                       started]() mutable {
+    asio::post(*core_.workers, [self = shared_from_this(), request = std::move(request), seq,
+                                started]() mutable {
       // Each request served is a span: a child of the caller's traceparent, or a fresh trace.
       // Handlers see (and pass downstream) the traceparent naming this span as parent, and every
       // line logged while handling carries its trace and span ids.
@@ -245,11 +234,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
       response.headers.set("X-Request-Id", request.header("X-Request-Id"));
       response.headers.set("traceparent", span.to_string());
       self->report(request, response, started);
-      // Deferred: written by this thread once the handler returns.
-      asio::defer(self->stream_.get_executor(),
-                  [self, seq, response = std::move(response)]() mutable {
-                    self->on_handled(seq, std::move(response));
-                  });
+      asio::post(self->stream_.get_executor(),
+                 [self, seq, response = std::move(response)]() mutable {
+                   self->on_handled(seq, std::move(response));
+                 });
     });
   }
 
@@ -428,38 +416,11 @@ void ServerCore::start() {
   }
   port = acceptor.local_endpoint().port();
   started = true;
+  workers = std::make_unique<asio::thread_pool>(std::max(1, options.worker_threads));
   do_accept();
-  const int count = std::max(1, options.io_threads) + std::max(1, options.worker_threads);
-  for (int i = 0; i < count; ++i) threads.emplace_back([this] { ioc.run(); });
-}
-
-void ServerCore::run_handler(std::function<void()> job) {
-  {
-    std::lock_guard lock(handlers_mutex);
-    if (handlers_running >= std::max(1, options.worker_threads)) {
-      handlers_waiting.push_back(std::move(job));
-      return;
-    }
-    ++handlers_running;
+  for (int i = 0; i < std::max(1, options.io_threads); ++i) {
+    io_threads.emplace_back([this] { ioc.run(); });
   }
-  // A continuation: asio keeps it on this thread's own queue instead of waking another thread.
-  asio::defer(ioc, [this, job = std::move(job)]() mutable { run_admitted(std::move(job)); });
-}
-
-void ServerCore::run_admitted(std::function<void()> job) {
-  job();
-  std::function<void()> next;
-  {
-    std::lock_guard lock(handlers_mutex);
-    if (handlers_waiting.empty()) {
-      --handlers_running;
-      return;
-    }
-    next = std::move(handlers_waiting.front());  // it takes over this slot
-    handlers_waiting.pop_front();
-  }
-  // Posted, not run here: this thread first writes the response it just deferred.
-  asio::post(ioc, [this, next = std::move(next)]() mutable { run_admitted(std::move(next)); });
 }
 
 void ServerCore::do_accept() {
@@ -517,10 +478,9 @@ void ServerCore::stop() {
     wait_connections_closed(std::chrono::milliseconds(1000));
   }
   ioc.stop();
-  for (auto& thread : threads) thread.join();
-  threads.clear();
-  std::lock_guard lock(handlers_mutex);
-  handlers_waiting.clear();  // their connections were closed above
+  for (auto& thread : io_threads) thread.join();
+  io_threads.clear();
+  workers->join();
 }
 
 }  // namespace

@@ -80,11 +80,8 @@ struct ServerOptions {
   std::size_t body_limit = 1024 * 1024;              // larger bodies: 413
   std::chrono::milliseconds request_timeout{10000};  // read and handle: 408/503
   std::chrono::milliseconds idle_timeout{60000};     // keep-alive connections
-  // Threads kept free for connection I/O and timers, and handlers that may run at once. One
-  // pool of io_threads + worker_threads threads serves both: a handler runs on the thread that
-  // read its request.
   int io_threads = 1;
-  int worker_threads = 4;
+  int worker_threads = 4;  // handlers run here, never on the io threads
   // Called after each response (metrics, access log). `route` is the matched pattern or "".
   std::function<void(const Request&, const Response&, std::chrono::nanoseconds)> on_response;
 };
