@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -201,13 +202,14 @@ void EmbeddedPostgres::start() {
   }
 
   if (socket_dir_.empty()) {
-    // A socket's path must fit in sun_path (108 bytes), which a data folder deep in a checkout
-    // may not, and the setting is a list that would need quoting for commas or blanks.
+    // A socket's path must fit in sun_path, which a data folder deep in a checkout may not, and
+    // the setting is a list that would need quoting for commas or blanks.
     socket_dir_ = fs::absolute(options_.data_dir).lexically_normal().string();
     const bool plain = socket_dir_.find_first_not_of(
                            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/_.-") ==
                        std::string::npos;
-    if (!plain || socket_dir_.size() + std::string("/.s.PGSQL.65535.lock").size() >= 100) {
+    const std::size_t longest_name = std::string("/.s.PGSQL.65535.lock").size();
+    if (!plain || socket_dir_.size() + longest_name >= sizeof(sockaddr_un{}.sun_path)) {
       socket_dir_ = make_temp_dir("commerce-pgsock");
       hand_to_postgres_user(socket_dir_);
       own_socket_dir_ = true;

@@ -78,7 +78,7 @@ class EmbeddedPostgres {
   // Superuser URL, over the Unix socket: a local client's round trip costs the server far less
   // kernel time than over TCP loopback. Agents provisioned from it connect the same way.
   std::string admin_url(const std::string& database = "postgres") const;
-  // Superuser URL over TCP, for clients outside this machine's namespace.
+  // Superuser URL over TCP loopback, for a client that cannot reach the socket's folder.
   std::string admin_tcp_url(const std::string& database = "postgres") const;
 
   // One cluster per test process, started on first use.
