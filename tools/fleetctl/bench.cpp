@@ -238,9 +238,11 @@ int run_bench(const Flags& flags) {
   // CPU of the whole process tree over the measured window: what an order costs, and where.
   const std::size_t first_measured = static_cast<std::size_t>(rate * warmup);
   CpuByGroup cpu_before;
+  std::optional<MachineTicks> machine_before;
   for (std::size_t i = 0; i < total; ++i) {
     if (i == first_measured) {
       cpu_before = sample_cpu_tree();
+      machine_before = sample_machine_ticks();
       if (statements > 0) reset_statement_stats(admin_url);
     }
     std::this_thread::sleep_until(
@@ -251,6 +253,7 @@ int run_bench(const Flags& flags) {
   queue.close();
   for (auto& c : clients) c.join();
   const auto cpu = cpu_spent(cpu_before, sample_cpu_tree());
+  const auto machine_after = sample_machine_ticks();
   const std::string statement_report =
       statements > 0
           ? top_statements(admin_url, statements, static_cast<double>(total - first_measured))
@@ -293,6 +296,10 @@ int run_bench(const Flags& flags) {
             << (clean ? "cleanly" : "NOT cleanly") << "\n";
   std::cout << legs;
   print_cpu_per_order(cpu, static_cast<double>(total - first_measured));
+  if (machine_before && machine_after) {
+    std::cout << "  machine in the measured window: "
+              << describe_machine_cpu(*machine_before, *machine_after) << "\n";
+  }
   std::cout << statement_report;
   std::cout << "\n";
   nlohmann::ordered_json result = {{"orders_per_sec", round1(stats.orders_per_sec)},

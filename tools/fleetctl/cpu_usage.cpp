@@ -2,8 +2,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <sstream>
 #include <unordered_map>
 #include <vector>
@@ -100,6 +102,43 @@ CpuByGroup cpu_spent(const CpuByGroup& before, const CpuByGroup& after) {
     out[group] = seconds - (b == before.end() ? 0.0 : b->second);
   }
   return out;
+}
+
+std::optional<MachineTicks> parse_machine_ticks(const std::string& proc_stat) {
+  std::istringstream lines(proc_stat);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("cpu ", 0) != 0) continue;
+    std::istringstream fields(line.substr(4));
+    // user nice system idle iowait irq softirq steal (guest time is already in user).
+    unsigned long long v[8];
+    for (auto& x : v) {
+      if (!(fields >> x)) return std::nullopt;
+    }
+    return MachineTicks{v[0] + v[1] + v[2] + v[5] + v[6], v[3] + v[4], v[7]};
+  }
+  return std::nullopt;
+}
+
+std::optional<MachineTicks> sample_machine_ticks() {
+  return parse_machine_ticks(read_all("/proc/stat"));
+}
+
+std::string describe_machine_cpu(const MachineTicks& before, const MachineTicks& after) {
+  const auto delta = [](unsigned long long a, unsigned long long b) {
+    return b >= a ? static_cast<double>(b - a) : 0.0;
+  };
+  const double busy = delta(before.busy, after.busy);
+  const double idle = delta(before.idle, after.idle);
+  const double steal = delta(before.steal, after.steal);
+  const double total = busy + idle + steal;
+  if (total <= 0) return "no CPU time elapsed";
+  // /proc/stat counts every CPU: the total over the interval is cores x interval.
+  const double cores = static_cast<double>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)));
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(2) << "busy " << busy / total * cores << ", idle "
+      << idle / total * cores << ", steal " << steal / total * cores << " of "
+      << static_cast<int>(cores) << " cores";
+  return out.str();
 }
 
 }  // namespace fleetctl

@@ -27,4 +27,17 @@ CpuByGroup sample_cpu_tree();
 // after - before, per group (groups that vanished count as zero).
 CpuByGroup cpu_spent(const CpuByGroup& before, const CpuByGroup& after);
 
+// The whole machine's CPU time in ticks, from the "cpu " line of /proc/stat. On a virtual machine
+// steal is time the hypervisor gave this machine's vCPUs to others: a run with much of it was
+// measured on a slower machine, whatever the fleet did.
+struct MachineTicks {
+  unsigned long long busy = 0;  // user, nice, system, irq, softirq
+  unsigned long long idle = 0;  // idle and iowait
+  unsigned long long steal = 0;
+};
+std::optional<MachineTicks> parse_machine_ticks(const std::string& proc_stat);
+std::optional<MachineTicks> sample_machine_ticks();
+// "busy 1.62, idle 0.31, steal 0.07 of 2 cores": each share of the interval, in cores.
+std::string describe_machine_cpu(const MachineTicks& before, const MachineTicks& after);
+
 }  // namespace fleetctl

@@ -1,7 +1,10 @@
 #include "cpu_usage.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <iomanip>
+#include <sstream>
 #include <string>
 
 namespace fleetctl {
@@ -39,6 +42,37 @@ TEST(CpuSpent, SubtractsPerGroupAndCountsNewGroupsWhole) {
   EXPECT_DOUBLE_EQ(d["a"], 2.5);
   EXPECT_DOUBLE_EQ(d["b"], 2.0);
   EXPECT_EQ(d.count("gone"), 0u);
+}
+
+TEST(ParseMachineTicks, SumsBusyIdleAndStealFromTheCpuLine) {
+  const std::string stat =
+      "cpu  100 5 20 300 7 1 2 9 0 0\n"
+      "cpu0 50 2 10 150 3 0 1 4 0 0\n"
+      "intr 12345\n";
+  auto ticks = parse_machine_ticks(stat);
+  ASSERT_TRUE(ticks);
+  EXPECT_EQ(ticks->busy, 100u + 5 + 20 + 1 + 2);
+  EXPECT_EQ(ticks->idle, 300u + 7);
+  EXPECT_EQ(ticks->steal, 9u);
+  EXPECT_FALSE(parse_machine_ticks("cpu0 1 2 3\n"));
+  EXPECT_FALSE(parse_machine_ticks("cpu  1 2 3\n"));
+}
+
+TEST(DescribeMachineCpu, GivesEachShareInCores) {
+  const long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  // Half busy, a quarter idle, a quarter stolen.
+  const auto text = describe_machine_cpu({0, 0, 0}, {200, 100, 100});
+  std::ostringstream expected;
+  expected << std::fixed << std::setprecision(2) << "busy " << 0.5 * cores << ", idle "
+           << 0.25 * cores << ", steal " << 0.25 * cores << " of " << cores << " cores";
+  EXPECT_EQ(text, expected.str());
+  EXPECT_EQ(describe_machine_cpu({5, 5, 5}, {5, 5, 5}), "no CPU time elapsed");
+}
+
+TEST(SampleMachineTicks, ReadsThisMachine) {
+  auto ticks = sample_machine_ticks();
+  ASSERT_TRUE(ticks);
+  EXPECT_GT(ticks->busy + ticks->idle, 0u);
 }
 
 TEST(SampleCpuTree, CountsThisProcess) {
