@@ -63,6 +63,11 @@ void CommandHandlers::reserve_all(std::span<commerce::store::MessageContext> run
 
   const auto topic = commerce::bus::topics::events("inventory");
   std::vector<CommittedReservation> committed;
+  // One StockLevelChanged per level the run changed, carrying the level the run leaves, caused
+  // by the last reservation that moved it: the levels in between are never committed, and a
+  // busy SKU announced every unit sold (a third of this agent's messages at 300 orders/s).
+  std::map<std::tuple<std::string, std::string, std::string>, std::pair<std::size_t, StockLevel>>
+      announced;
   for (std::size_t i = 0; i < run.size(); ++i) {
     if (!claimed.erase(orders[i])) continue;  // decided before, or twice in this run
     auto& ctx = run[i];
@@ -90,13 +95,19 @@ void CommandHandlers::reserve_all(std::span<commerce::store::MessageContext> run
     }
     for (const auto& c : decision.changes) {
       levels[{merchant, c.after.sku, c.after.location}] = c.after;
+      announced.insert_or_assign({merchant, c.after.sku, c.after.location},
+                                 std::make_pair(i, c.after));
     }
     ctx.emit(topic, command.order_id, messages::kStockReserved,
              messages::stock_reserved(command.order_id, decision.allocations));
-    emit_level_changes(ctx, decision.changes);
     metrics_.reserved();
     commerce::log::info("stock reserved", {{"order_id", command.order_id}});
     committed.push_back({orders[i], std::move(decision.allocations), std::move(decision.changes)});
+  }
+  for (const auto& [where, last] : announced) {
+    const auto& [index, level] = last;
+    run[index].emit(topic, level.sku, messages::kStockLevelChanged,
+                    messages::stock_level_changed(level));
   }
   stock_.commit_reservations(tx, committed);
 }

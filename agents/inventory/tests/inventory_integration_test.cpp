@@ -290,6 +290,27 @@ TEST(InventoryCommands, TwoHundredOrdersForFiftyUnits) {
   EXPECT_EQ(query("SELECT count(*) FROM inventory.reservations WHERE merchant_id = '" + m +
                   "' AND status = 'reserved'"),
             50);
+  // The level is announced once per batch, as the batch leaves it: the last announcement (one
+  // key, so one partition, in order) is the level now, and 200 commands sent at once are decided
+  // in far fewer batches than the 50 reservations they make.
+  const auto levels = [&] {
+    return stack().events->matching([&](const commerce::stack::ReceivedEvent& e) {
+      return e.envelope.type == "inventory.StockLevelChanged" && e.envelope.merchant_id == m &&
+             e.key == "SKU-LAST";
+    });
+  };
+  ASSERT_TRUE(commerce::stack::wait_until(
+      [&] {
+        const auto seen = levels();
+        return !seen.empty() && seen.back().envelope.payload["reserved"] == 50;
+      },
+      30s));
+  const auto announced = levels();
+  EXPECT_LT(announced.size(), 50u);
+  for (const auto& e : announced) {
+    EXPECT_EQ(e.envelope.payload["on_hand"], 50);
+    EXPECT_EQ(e.envelope.payload["available"], 50 - e.envelope.payload["reserved"].get<int>());
+  }
 
   // Releasing the winners gives everything back.
   std::vector<Envelope> releases;
