@@ -65,7 +65,7 @@ void CommandHandlers::reserve_all(std::span<commerce::store::MessageContext> run
   std::vector<CommittedReservation> committed;
   // One StockLevelChanged per level the run changed, carrying the level the run leaves, caused
   // by the last reservation that moved it: the levels in between are never committed, and a
-  // busy SKU announced every unit sold (a third of this agent's messages at 300 orders/s).
+  // busy SKU announced every unit sold (two thirds of this agent's messages at 300 orders/s).
   std::map<std::tuple<std::string, std::string, std::string>, std::pair<std::size_t, StockLevel>>
       announced;
   for (std::size_t i = 0; i < run.size(); ++i) {
@@ -104,8 +104,8 @@ void CommandHandlers::reserve_all(std::span<commerce::store::MessageContext> run
     commerce::log::info("stock reserved", {{"order_id", command.order_id}});
     committed.push_back({orders[i], std::move(decision.allocations), std::move(decision.changes)});
   }
-  for (const auto& [where, last] : announced) {
-    const auto& [index, level] = last;
+  for (const auto& announcement : announced) {
+    const auto& [index, level] = announcement.second;
     run[index].emit(topic, level.sku, messages::kStockLevelChanged,
                     messages::stock_level_changed(level));
   }
