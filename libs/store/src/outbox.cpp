@@ -58,22 +58,28 @@ void append_outbox(pqxx::work& tx, std::span<const OutboxEntry> entries) {
     append_outbox(tx, entries[0].topic, entries[0].key, entries[0].envelope);
     return;
   }
-  nlohmann::json rows = nlohmann::json::array();
+  // One text array per column: PostgreSQL reads an array literal with less work than a JSON
+  // array of objects (json_to_recordset looked every field up in a hash table per row), and the
+  // payloads are escaped once here instead of a second time inside a JSON document.
+  std::vector<std::string> topics, keys, ids, payloads, headers;
+  for (auto* column : {&topics, &keys, &ids, &payloads, &headers}) column->reserve(entries.size());
   for (const auto& e : entries) {
-    rows.push_back({{"topic", e.topic},
-                    {"key", e.key},
-                    {"message_id", e.envelope.id},
-                    {"payload", bus::to_json_string(e.envelope)},
-                    {"headers", outbox_headers(e.envelope)}});
+    topics.push_back(e.topic);
+    keys.push_back(e.key);
+    ids.push_back(e.envelope.id);
+    payloads.push_back(bus::to_json_string(e.envelope));
+    headers.push_back(outbox_headers(e.envelope).dump());
   }
   // A function scan yields rows in array order, so ids (the publishing order) follow `entries`.
   static const std::string insert =
       "INSERT INTO outbox(topic, key, message_id, payload, headers) "
-      "SELECT topic, key, message_id, payload, headers FROM json_to_recordset($1) "
-      "AS x(topic text, key text, message_id text, payload text, headers jsonb)";
+      "SELECT topic, key, message_id, payload, headers::jsonb "
+      "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) "
+      "AS x(topic, key, message_id, payload, headers)";
   static const std::string notifying = "WITH appended AS (" + insert + " RETURNING 1) SELECT " +
                                        outbox_notify_sql() + " FROM appended LIMIT 1";
-  exec(tx, relay_woken_in_process(tx) ? insert : notifying, rows.dump());
+  exec(tx, relay_woken_in_process(tx) ? insert : notifying, array_literal(topics),
+       array_literal(keys), array_literal(ids), array_literal(payloads), array_literal(headers));
 }
 
 bool claim_inbox(pqxx::work& tx, const std::string& message_id) {
@@ -88,12 +94,10 @@ std::vector<std::string> claim_inbox(pqxx::work& tx, std::span<const std::string
     if (claim_inbox(tx, message_ids[0])) claimed.push_back(message_ids[0]);
     return claimed;
   }
-  nlohmann::json ids = nlohmann::json::array();
-  for (const auto& id : message_ids) ids.push_back(id);
   auto r = exec(tx,
-                "INSERT INTO inbox(message_id) SELECT DISTINCT json_array_elements_text($1) "
+                "INSERT INTO inbox(message_id) SELECT DISTINCT unnest($1::text[]) "
                 "ON CONFLICT DO NOTHING RETURNING message_id",
-                ids.dump());
+                array_literal(message_ids));
   claimed.reserve(r.size());
   for (const auto& row : r) claimed.push_back(row[0].as<std::string>());
   return claimed;

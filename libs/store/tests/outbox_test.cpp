@@ -79,7 +79,7 @@ TEST(AppendOutbox, ABatchKeepsItsOrderAndNotifiesOnce) {
     entries.push_back({"t" + std::to_string(i % 2), "k\"" + std::to_string(i),
                        bus::make_envelope("orders.OrderPlaced", "m-1",
                                           {{"order_id", "o-" + std::to_string(i)},
-                                           {"note", "quotes \" and \\ survive"}})});
+                                           {"note", "quotes \" and \\ survive, {a,b} ü €"}})});
   }
   ConnectionPool pool(db.url, 1);
   pool.transact([&](pqxx::work& tx) { append_outbox(tx, entries); });
@@ -109,13 +109,13 @@ TEST(ClaimInbox, ABatchClaimReturnsOnlyTheNewIdsOnce) {
   ConnectionPool pool(db.url, 1);
   pool.transact([&](pqxx::work& tx) { EXPECT_TRUE(claim_inbox(tx, "seen")); });
   std::vector<std::string> claimed;
-  const std::vector<std::string> ids{"a", "seen", "b", "a"};
+  const std::vector<std::string> ids{"a", "seen", "b", "a", "{\"odd\", id}"};
   pool.transact([&](pqxx::work& tx) { claimed = claim_inbox(tx, ids); });
   std::sort(claimed.begin(), claimed.end());
-  EXPECT_EQ(claimed, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(claimed, (std::vector<std::string>{"a", "b", "{\"odd\", id}"}));
   pool.transact([&](pqxx::work& tx) { claimed = claim_inbox(tx, ids); });
   EXPECT_TRUE(claimed.empty());
-  EXPECT_EQ(query_value(db.url, "SELECT count(*) FROM inbox"), 3);
+  EXPECT_EQ(query_value(db.url, "SELECT count(*) FROM inbox"), 4);
 }
 
 TEST(ClaimInbox, FirstClaimWinsAndARollbackClaimsNothing) {
