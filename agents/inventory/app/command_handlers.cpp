@@ -66,8 +66,7 @@ void CommandHandlers::reserve_all(std::span<commerce::store::MessageContext> run
   // One StockLevelChanged per level the run changed, carrying the level the run leaves, caused
   // by the last reservation that moved it: the levels in between are never committed, and a
   // busy SKU announced every unit sold (two thirds of this agent's messages at 300 orders/s).
-  std::map<std::tuple<std::string, std::string, std::string>, std::pair<std::size_t, StockLevel>>
-      announced;
+  std::map<std::tuple<std::string, std::string, std::string>, std::size_t> announced;
   for (std::size_t i = 0; i < run.size(); ++i) {
     if (!claimed.erase(orders[i])) continue;  // decided before, or twice in this run
     auto& ctx = run[i];
@@ -94,9 +93,9 @@ void CommandHandlers::reserve_all(std::span<commerce::store::MessageContext> run
       continue;
     }
     for (const auto& c : decision.changes) {
-      levels[{merchant, c.after.sku, c.after.location}] = c.after;
-      announced.insert_or_assign({merchant, c.after.sku, c.after.location},
-                                 std::make_pair(i, c.after));
+      const auto where = std::make_tuple(merchant, c.after.sku, c.after.location);
+      levels[where] = c.after;
+      announced[where] = i;
     }
     ctx.emit(topic, command.order_id, messages::kStockReserved,
              messages::stock_reserved(command.order_id, decision.allocations));
@@ -104,8 +103,8 @@ void CommandHandlers::reserve_all(std::span<commerce::store::MessageContext> run
     commerce::log::info("stock reserved", {{"order_id", command.order_id}});
     committed.push_back({orders[i], std::move(decision.allocations), std::move(decision.changes)});
   }
-  for (const auto& announcement : announced) {
-    const auto& [index, level] = announcement.second;
+  for (const auto& [where, index] : announced) {
+    const auto& level = levels.at(where);  // as the run leaves it
     run[index].emit(topic, level.sku, messages::kStockLevelChanged,
                     messages::stock_level_changed(level));
   }

@@ -109,8 +109,9 @@ void SagaRepository::write(pqxx::work& tx, const SagaChanges& changes, TimePoint
                      {"message_id", step.message_id ? nlohmann::json(*step.message_id) : nullptr},
                      {"note", step.note}});
   }
-  // The steps' foreign keys are checked at the end of the statement, after the sagas it
-  // inserts: one round trip for the whole batch.
+  // New sagas, moved sagas and every step in one statement: one round trip for the whole batch.
+  // A step names a saga this statement inserts or one the batch holds locked (no foreign key:
+  // migration 0004).
   static const std::string at = millis(4);
   static const std::string sql =
       "WITH created AS ("
