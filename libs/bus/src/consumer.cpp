@@ -529,6 +529,23 @@ struct Consumer::Impl {
   void shut_down() {
     commit_handled(nullptr, /*async=*/false);
     stash.clear();
+    // Leave the assignment before closing: closing while a rebalance is still assigning trips
+    // librdkafka's assert in rd_kafka_cgrp_terminated (confluentinc/librdkafka#4792; an
+    // orchestration stopped just as a second instance joined died by SIGABRT). Unsubscribing
+    // revokes through the rebalance callback, served by polling; messages polled meanwhile are
+    // not handled, so not committed: the next owner gets them.
+    if (rd_kafka_unsubscribe(rk) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      const auto deadline = Clock::now() + std::chrono::seconds(5);
+      while (Clock::now() < deadline) {
+        rd_kafka_topic_partition_list_t* raw = nullptr;
+        const bool settled = assigned.empty() &&
+                             rd_kafka_assignment(rk, &raw) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+                             raw->cnt == 0;
+        if (raw != nullptr) rd_kafka_topic_partition_list_destroy(raw);
+        if (settled) break;
+        (void)poll_one(std::chrono::milliseconds(50));
+      }
+    }
     // Leaves the group; the revoke callback runs in here and commits again (harmless).
     if (const auto err = rd_kafka_consumer_close(rk)) {
       log::warn("kafka consumer close failed", {{"error", rd_kafka_err2str(err)}});
