@@ -167,7 +167,7 @@ TEST(KafkaBroker, AppliesTheTopicPlanIdempotentlyWithAutoCreationOff) {
   ASSERT_TRUE(config.count("auto.create.topics.enable"));
   EXPECT_EQ(config.at("auto.create.topics.enable"), "false");
 
-  const auto plan = commerce::bus::load_topic_plan(commerce::stack::topic_plan_path());
+  const auto plan = commerce::stack::local_topic_plan();
   const auto first = commerce::bus::apply_topic_plan(bootstrap, plan);
   ASSERT_TRUE(first.ok()) << ::testing::PrintToString(first.errors);
   EXPECT_EQ(first.created.size() + first.unchanged.size(), plan.size());
@@ -402,7 +402,7 @@ TEST_F(KafkaAgent, ConsumerLagPerPartitionAndDeadLetterCountAreOnMetrics) {
 
   // Lag per partition of the commands topic: one series for each partition the agent owns (all
   // of them, it is alone in its group), each caught up once the messages are handled.
-  const auto plan = commerce::bus::load_topic_plan(commerce::stack::topic_plan_path());
+  const auto plan = commerce::stack::local_topic_plan();
   int partitions = 0;
   for (const auto& t : plan)
     if (t.name == commands) partitions = t.partitions;

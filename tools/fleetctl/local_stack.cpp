@@ -75,10 +75,15 @@ void LocalStack::start() {
   fo.brokers = brokers_;
   fo.log_dir = options_.data_dir + "/logs";
   fo.fixed_ports = options_.fixed_ports;
-  // Brokers given by KAFKA_BROKERS are taken to be Apache Kafka.
+  // Brokers given by KAFKA_BROKERS are taken to be Apache Kafka, sized as deploy/topics.json
+  // declares; a broker started here is one node with local partition counts.
   fo.env = agent_settings_for(broker_ ? options_.broker : BrokerKind::kafka);
+  if (!broker_) fo.topics = commerce::bus::load_topic_plan(topic_plan_path());
   fleet_ = std::make_unique<Fleet>(fo);
-  note("applying " + topic_plan_path());
+  note("applying " + topic_plan_path() +
+       (broker_ ? " (at most " + std::to_string(kLocalBrokerPartitions) +
+                      " partitions per topic on this one-node broker)"
+                : std::string()));
   for (const auto& agent : fleet_agents()) {
     note("starting " + agent.name);
     fleet_->start(agent.name);

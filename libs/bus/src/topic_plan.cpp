@@ -312,6 +312,12 @@ std::vector<TopicSpec> load_topic_plan(const std::string& path) {
   return plan;
 }
 
+std::vector<TopicSpec> with_partitions_at_most(std::vector<TopicSpec> plan, int most) {
+  if (most < 1) throw std::invalid_argument("a topic has at least one partition");
+  for (auto& spec : plan) spec.partitions = std::min(spec.partitions, most);
+  return plan;
+}
+
 TopicPlanReport apply_topic_plan(const std::string& brokers, const std::vector<TopicSpec>& plan,
                                  milliseconds timeout) {
   TopicPlanReport report;

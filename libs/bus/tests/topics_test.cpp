@@ -50,6 +50,21 @@ TEST(TopicPlan, ReadsNamesCountsAndConfigs) {
   EXPECT_TRUE(plan[1].config.empty());
 }
 
+TEST(TopicPlan, CapsPartitionsAndKeepsEverythingElse) {
+  const std::vector<TopicSpec> plan{{"commerce.a.events", 6, 3, {{"retention.ms", "1000"}}},
+                                    {"commerce.a.dlq", 1, 1, {}},
+                                    {"commerce.b.commands", 2, 1, {}}};
+  const auto capped = with_partitions_at_most(plan, 2);
+  ASSERT_EQ(capped.size(), 3u);
+  EXPECT_EQ(capped[0].name, "commerce.a.events");
+  EXPECT_EQ(capped[0].partitions, 2);
+  EXPECT_EQ(capped[0].replication_factor, 3);
+  EXPECT_EQ(capped[0].config, plan[0].config);
+  EXPECT_EQ(capped[1].partitions, 1);
+  EXPECT_EQ(capped[2].partitions, 2);
+  EXPECT_THROW(with_partitions_at_most(plan, 0), std::invalid_argument);
+}
+
 TEST(TopicPlan, RejectsWhatABrokerWouldRefuseOrWeWouldMisread) {
   for (const char* bad : {
            R"({"topics":[{"name":"t","partitions":0,"replication_factor":1}]})",

@@ -161,7 +161,9 @@ std::string Fleet::start(const std::string& agent, std::chrono::milliseconds tim
   const AgentSpec& spec = impl_->spec(agent);
   if (impl_->options.provision_topics && !impl_->topics_applied) {
     // Brokers run with auto-creation off: the topics exist before any agent subscribes.
-    impl_->topic_report = provision_topics(impl_->options.brokers, impl_->options.topic_plan);
+    impl_->topic_report = provision_topics(impl_->options.brokers, impl_->options.topics.empty()
+                                                                       ? local_topic_plan()
+                                                                       : impl_->options.topics);
     for (const auto& d : impl_->topic_report.drift)
       std::cerr << "[fleet] topic drift: " << d << "\n";
     impl_->topics_applied = true;

@@ -403,11 +403,17 @@ std::map<std::string, std::string> agent_settings_for(BrokerKind kind) {
 
 std::string topic_plan_path() { return source_dir() + "/deploy/topics.json"; }
 
-bus::TopicPlanReport provision_topics(const std::string& brokers, const std::string& plan_path) {
-  const std::string path = plan_path.empty() ? topic_plan_path() : plan_path;
-  auto report = bus::apply_topic_plan(brokers, bus::load_topic_plan(path));
+std::vector<bus::TopicSpec> local_topic_plan() {
+  return bus::with_partitions_at_most(bus::load_topic_plan(topic_plan_path()),
+                                      kLocalBrokerPartitions);
+}
+
+bus::TopicPlanReport provision_topics(const std::string& brokers,
+                                      const std::vector<bus::TopicSpec>& plan) {
+  auto report = bus::apply_topic_plan(brokers, plan);
   if (!report.ok()) {
-    std::string text = "topics from " + path + " could not be applied to " + brokers + ":";
+    std::string text =
+        "topics from " + topic_plan_path() + " could not be applied to " + brokers + ":";
     for (const auto& e : report.errors) text += "\n  " + e;
     throw std::runtime_error(text);
   }

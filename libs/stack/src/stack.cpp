@@ -362,11 +362,12 @@ void DevBroker::start() {
     throw std::runtime_error("dev broker not built: " + exe + " (build target dev-broker)");
   }
   std::vector<std::string> argv{exe, "--bootstrap-file", file};
-  // The declared topics exist from the start, with their partition counts, as on a real broker
-  // after provisioning (the mock cluster cannot create topics through the Admin API).
+  // The declared topics exist from the start, with their partition counts as the stack applies
+  // them, as on a real broker after provisioning (the mock cluster cannot create topics through
+  // the Admin API).
   if (fs::exists(topic_plan_path())) {
     std::string topics;
-    for (const auto& t : bus::load_topic_plan(topic_plan_path())) {
+    for (const auto& t : local_topic_plan()) {
       topics += (topics.empty() ? "" : ",") + t.name + ":" + std::to_string(t.partitions);
     }
     if (!topics.empty()) {

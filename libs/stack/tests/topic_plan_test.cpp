@@ -50,12 +50,30 @@ TEST(TopicPlan, DeadLettersAreKeptLongerThanTheMessagesTheyCameFrom) {
   }
 }
 
+// A broker the stack starts is one node: its topics get at most kLocalBrokerPartitions, and
+// nothing else differs from the declaration.
+TEST(TopicPlan, ALocalBrokerGetsTheDeclaredTopicsWithAtMostTwoPartitions) {
+  const auto declared = plan_by_name();
+  const auto local = local_topic_plan();
+  ASSERT_EQ(local.size(), declared.size());
+  bool capped_any = false;
+  for (const auto& spec : local) {
+    const auto& d = declared.at(spec.name);
+    EXPECT_EQ(spec.partitions, std::min(d.partitions, kLocalBrokerPartitions)) << spec.name;
+    EXPECT_EQ(spec.replication_factor, d.replication_factor) << spec.name;
+    EXPECT_EQ(spec.config, d.config) << spec.name;
+    capped_any = capped_any || spec.partitions < d.partitions;
+  }
+  EXPECT_TRUE(capped_any) << "deploy/topics.json declares no topic with more than "
+                          << kLocalBrokerPartitions << " partitions";
+}
+
 // The development broker cannot create topics through the Admin API; it starts with the
-// declared ones, with their partition counts, so applying the plan to it finds them all.
+// declared ones, with their local partition counts, so applying the plan to it finds them all.
 TEST(TopicPlan, TheDevelopmentBrokerStartsWithTheDeclaredTopics) {
   DevBroker broker;
   broker.start();
-  const auto report = provision_topics(broker.bootstrap());
+  const auto report = provision_topics(broker.bootstrap(), local_topic_plan());
   EXPECT_THAT(report.created, ::testing::IsEmpty());
   EXPECT_THAT(report.grown, ::testing::IsEmpty());
   EXPECT_EQ(report.unchanged.size(), plan_by_name().size());

@@ -21,6 +21,10 @@ struct TopicSpec {
 // count, a duplicate name, a non-string config value).
 std::vector<TopicSpec> load_topic_plan(const std::string& path);
 
+// The plan with every topic's partition count at most `most` (names, replication and configs
+// as declared). For a broker that runs fewer instances of each agent than the plan is sized for.
+std::vector<TopicSpec> with_partitions_at_most(std::vector<TopicSpec> plan, int most);
+
 // What applying a plan did and found. Drift is what differs and is not ours to change in place
 // (more partitions than declared, another replication factor, another config value).
 struct TopicPlanReport {

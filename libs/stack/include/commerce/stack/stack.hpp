@@ -209,11 +209,23 @@ std::map<std::string, std::string> agent_settings_for(BrokerKind kind);
 
 // deploy/topics.json under the source folder.
 std::string topic_plan_path();
-// Applies the topic plan (deploy/topics.json unless `plan_path`) to `brokers`; throws
-// std::runtime_error listing the errors when a topic cannot be created. Drift is reported, not
-// thrown.
+
+// A broker the stack starts itself (the development broker, or Apache Kafka for tests and
+// ./fleet) is one node on one machine, running one or two instances of each agent. Its topics
+// get at most this many partitions: two let a second instance share an agent's work, and every
+// further partition costs the broker on each fetch (librdkafka sends full fetch requests, an
+// entry per partition; docs/performance.md, session 9). deploy/topics.json is sized for
+// deployments (Kubernetes scales the busiest agents to as many instances as partitions); brokers
+// given by KAFKA_BROKERS get its counts as declared.
+inline constexpr int kLocalBrokerPartitions = 2;
+
+// deploy/topics.json as a broker the stack starts applies it (kLocalBrokerPartitions).
+std::vector<bus::TopicSpec> local_topic_plan();
+
+// Applies `plan` to `brokers`; throws std::runtime_error listing the errors when a topic cannot
+// be created. Drift is reported, not thrown.
 bus::TopicPlanReport provision_topics(const std::string& brokers,
-                                      const std::string& plan_path = "");
+                                      const std::vector<bus::TopicSpec>& plan);
 
 // The agents of the fleet, in start order, from deploy/agents.json.
 struct AgentSpec {
@@ -246,9 +258,9 @@ class Fleet {
     // extra settings per agent name
     std::map<std::string, std::map<std::string, std::string>> agent_env;
     // Apply the topic plan to `brokers` before the first agent starts (brokers run with topic
-    // auto-creation off). Empty topic_plan: deploy/topics.json.
+    // auto-creation off). Empty topics: local_topic_plan(), for a broker the stack started.
     bool provision_topics = true;
-    std::string topic_plan;
+    std::vector<bus::TopicSpec> topics;
   };
   explicit Fleet(Options options);
   ~Fleet();  // stops every agent (SIGTERM, then SIGKILL)
