@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <cstdint>
@@ -106,6 +107,15 @@ std::string uuid_v7() {
   std::string hex = to_hex(b.data(), b.size());
   return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
          hex.substr(16, 4) + "-" + hex.substr(20, 12);
+}
+
+std::string uuid_v7_floor(std::chrono::system_clock::time_point t) {
+  const auto ms = std::max<std::int64_t>(
+      0, std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
+  std::array<unsigned char, 6> b{};
+  for (int i = 0; i < 6; ++i) b[i] = static_cast<unsigned char>(ms >> (40 - 8 * i));
+  const std::string hex = to_hex(b.data(), b.size());
+  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-7000-8000-000000000000";
 }
 
 std::string to_rfc3339(std::chrono::system_clock::time_point t) {

@@ -65,6 +65,24 @@ TEST(UuidV7, UniqueAcrossThreads) {
   EXPECT_EQ(all.size(), 20000u);
 }
 
+TEST(UuidV7, FloorSortsAboveEarlierIdsAndBelowLaterOnes) {
+  using std::chrono::milliseconds;
+  const std::regex shape("^[0-9a-f]{8}-[0-9a-f]{4}-7000-8000-000000000000$");
+  const auto made_before = uuid_v7();
+  const auto now = std::chrono::system_clock::now();
+  const auto made_after = uuid_v7();
+  const auto ahead = uuid_v7_floor(now + milliseconds(1));
+  const auto behind = uuid_v7_floor(now - milliseconds(1));
+  EXPECT_TRUE(std::regex_match(ahead, shape)) << ahead;
+  EXPECT_EQ(timestamp_ms(ahead),
+            static_cast<std::uint64_t>(
+                std::chrono::duration_cast<milliseconds>(now.time_since_epoch()).count() + 1));
+  EXPECT_LT(made_before, ahead);  // made before `now`: below the floor of a later millisecond
+  EXPECT_LE(behind, made_after);  // made after `now`: at or above the floor of an earlier one
+  EXPECT_EQ(uuid_v7_floor(std::chrono::system_clock::time_point{}),
+            "00000000-0000-7000-8000-000000000000");
+}
+
 TEST(IsUuid, AcceptsTheLayoutInAnyCaseAndNothingElse) {
   EXPECT_TRUE(is_uuid(uuid_v7()));
   EXPECT_TRUE(is_uuid("01890A5D-AC96-774B-BCCE-B302099A8057"));

@@ -36,6 +36,7 @@ struct Settings {
   std::size_t pool_size = 8;
   int http_workers = 4;
   std::size_t consumer_lanes = 0;  // 0: the agent's own choice
+  detail::InboxRetention inbox;
   // librdkafka properties applied over ours (KAFKA_CONSUMER_PROPERTIES, KAFKA_PRODUCER_PROPERTIES).
   std::map<std::string, std::string> consumer_properties;
   std::map<std::string, std::string> producer_properties;
@@ -78,6 +79,16 @@ Settings read_settings(const std::string& agent, const config::Config& c) {
         std::to_string(lanes) + "\"");
   }
   s.consumer_lanes = static_cast<std::size_t>(lanes);
+  // Redelivery is bounded by the topics' retention (7 days): an id forgotten sooner could be
+  // handled twice. A day is the least we accept; the default is twice the topics' retention.
+  const auto inbox_hours = c.get_int("INBOX_RETENTION_HOURS", 24 * 14);
+  if (inbox_hours < 24 || inbox_hours > 24 * 3650) {
+    throw config::ConfigError(
+        "config: INBOX_RETENTION_HOURS must be between 24 and 87600 (and exceed the topics' "
+        "retention), got \"" +
+        std::to_string(inbox_hours) + "\"");
+  }
+  s.inbox.keep = std::chrono::hours(inbox_hours);
   s.consumer_properties = c.get_pairs("KAFKA_CONSUMER_PROPERTIES");
   s.producer_properties = c.get_pairs("KAFKA_PRODUCER_PROPERTIES");
   s.ready_file = c.get("READY_FILE", "");
@@ -361,6 +372,12 @@ int Agent::run() {
     }
 
     i.start_workers();
+    // Every agent with a database keeps its inbox within the retention period; on two
+    // instances both prune, harmlessly (a row deleted by one is skipped by the other).
+    i.worker_threads.emplace_back(
+        [&pool = *i.pool, &metrics = i.metrics, retention = s.inbox](std::stop_token stop) {
+          detail::keep_inbox_within_retention(stop, pool, metrics, retention);
+        });
 
     i.admin_server =
         std::make_unique<http::Server>(i.admin_router(), i.server_options(s.admin_port, 2));

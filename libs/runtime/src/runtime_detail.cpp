@@ -3,10 +3,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
+
+#include "commerce/log/log.hpp"
 
 namespace commerce::runtime::detail {
 
@@ -65,6 +69,35 @@ void collect_outbox_backlog(metrics::Registry& registry, store::ConnectionPool& 
       // Database unreachable or not migrated yet: keep the last values; /readyz says why.
     }
   });
+}
+
+void keep_inbox_within_retention(std::stop_token stop, store::ConnectionPool& pool,
+                                 metrics::Registry& registry, const InboxRetention& retention) {
+  auto& pruned = registry
+                     .counter("inbox_pruned_total",
+                              "Handled message ids forgotten after the inbox retention period")
+                     .with();
+  std::mutex mutex;
+  std::condition_variable_any wake;
+  while (!stop.stop_requested()) {
+    try {
+      for (;;) {
+        std::size_t n = 0;
+        pool.transact([&](pqxx::work& tx) {
+          n = store::prune_inbox(tx,
+                                 std::chrono::duration_cast<std::chrono::seconds>(retention.keep),
+                                 retention.batch);
+        });
+        pruned.inc(static_cast<double>(n));
+        if (n > 0) log::info("inbox ids forgotten", {{"rows", std::to_string(n)}});
+        if (n < retention.batch || stop.stop_requested()) break;
+      }
+    } catch (const std::exception& e) {
+      log::warn("inbox retention: pruning failed, trying again later", {{"error", e.what()}});
+    }
+    std::unique_lock lock(mutex);
+    wake.wait_for(lock, stop, retention.every, [] { return false; });
+  }
 }
 
 http::Response readiness_response(const std::vector<std::pair<std::string, bool>>& checks) {

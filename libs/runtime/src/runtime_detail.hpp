@@ -1,5 +1,7 @@
 #pragma once
 // Pieces of the runtime that need no infrastructure, kept apart so unit tests can reach them.
+#include <chrono>
+#include <stop_token>
 #include <string>
 #include <utility>
 #include <vector>
@@ -35,6 +37,19 @@ class HttpMetrics {
 // by the relay, which reads nothing while it retries an unreachable broker: exactly when the
 // backlog matters). Standby instances report as well.
 void collect_outbox_backlog(metrics::Registry& registry, store::ConnectionPool& pool);
+
+// How long handled message ids stay in the inbox, and how often the old ones are forgotten.
+struct InboxRetention {
+  std::chrono::hours keep{24 * 14};  // twice the topics' 7 days (deploy/topics.json)
+  std::chrono::milliseconds every{std::chrono::minutes(10)};
+  std::size_t batch = 10000;  // ids per statement: short transactions, short locks
+};
+
+// Until `stop`: now and then every `every`, forgets inbox ids older than `keep`, a batch per
+// transaction until none is left; counts them in inbox_pruned_total. A failure (the database
+// away) is logged and tried again next time.
+void keep_inbox_within_retention(std::stop_token stop, store::ConnectionPool& pool,
+                                 metrics::Registry& registry, const InboxRetention& retention);
 
 // /readyz body from named check results: 200 {"status":"ready","checks":{...}} or
 // 503 {"error":{"code":"not_ready","message":"not ready: a, b"},"checks":{...}}.

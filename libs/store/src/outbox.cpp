@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "commerce/core/ids.hpp"
 #include "commerce/log/log.hpp"
 #include "commerce/metrics/registry.hpp"
 #include "commerce/store/store.hpp"
@@ -101,6 +102,19 @@ std::vector<std::string> claim_inbox(pqxx::work& tx, std::span<const std::string
   claimed.reserve(r.size());
   for (const auto& row : r) claimed.push_back(row[0].as<std::string>());
   return claimed;
+}
+
+std::size_t prune_inbox(pqxx::work& tx, std::chrono::seconds retention, std::size_t limit) {
+  // Both the id's own time and the handling time must be past the retention: an id made long
+  // ago but handled lately (a consumer that was down) is kept for a whole retention period too.
+  const auto r = exec(tx,
+                      "DELETE FROM inbox WHERE message_id IN (SELECT message_id FROM inbox "
+                      "WHERE message_id < $1 AND substr(message_id, 15, 1) = '7' "
+                      "AND handled_at < now() - make_interval(secs => $2) "
+                      "ORDER BY message_id LIMIT $3)",
+                      core::uuid_v7_floor(std::chrono::system_clock::now() - retention),
+                      static_cast<double>(retention.count()), static_cast<long>(limit));
+  return static_cast<std::size_t>(r.affected_rows());
 }
 
 namespace {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "commerce/core/ids.hpp"
 #include "store_fixture.hpp"
 
 namespace commerce::store {
@@ -116,6 +117,48 @@ TEST(ClaimInbox, ABatchClaimReturnsOnlyTheNewIdsOnce) {
   pool.transact([&](pqxx::work& tx) { claimed = claim_inbox(tx, ids); });
   EXPECT_TRUE(claimed.empty());
   EXPECT_EQ(query_value(db.url, "SELECT count(*) FROM inbox"), 4);
+}
+
+TEST(PruneInbox, ForgetsOnlyUuidV7IdsMadeAndHandledBeforeTheRetention) {
+  using namespace std::chrono;
+  auto db = provision_migrated("inbox_prune");
+  ConnectionPool pool(db.url, 1);
+  const auto now = system_clock::now();
+  // An id as the fleet makes them, `days` ago (the floor of that millisecond, with a suffix).
+  auto made = [&](int days, char last) {
+    auto id = commerce::core::uuid_v7_floor(now - hours(24 * days));
+    id.back() = last;
+    return id;
+  };
+  const std::vector<std::string> old_ids{made(30, '1'), made(30, '2'), made(20, '3')};
+  const auto handled_late = made(30, '4');  // made long ago, handled yesterday
+  const auto recent = made(1, '5');
+  const auto not_v7 = std::string("00000000-0000-4000-8000-000000000006");  // a UUIDv4 shape
+  pool.transact([&](pqxx::work& tx) {
+    std::vector<std::string> all = old_ids;
+    for (const auto& id : {handled_late, recent, not_v7}) all.push_back(id);
+    EXPECT_EQ(claim_inbox(tx, all).size(), all.size());
+    tx.exec0("UPDATE inbox SET handled_at = now() - interval '30 days' WHERE message_id <> " +
+             tx.quote(handled_late) + " AND message_id <> " + tx.quote(recent));
+    tx.exec0("UPDATE inbox SET handled_at = now() - interval '1 day' WHERE message_id IN (" +
+             tx.quote(handled_late) + ", " + tx.quote(recent) + ")");
+  });
+  const auto retention = duration_cast<seconds>(hours(24 * 14));
+  std::size_t pruned = 0;
+  pool.transact([&](pqxx::work& tx) { pruned = prune_inbox(tx, retention, 2); });
+  EXPECT_EQ(pruned, 2u) << "at most the limit in one statement";
+  pool.transact([&](pqxx::work& tx) { pruned = prune_inbox(tx, retention, 2); });
+  EXPECT_EQ(pruned, 1u);
+  pool.transact([&](pqxx::work& tx) { pruned = prune_inbox(tx, retention, 2); });
+  EXPECT_EQ(pruned, 0u);
+  EXPECT_EQ(query_value(db.url, "SELECT count(*) FROM inbox"), 3);
+  // What is kept still deduplicates; what was forgotten would be claimed again.
+  pool.transact([&](pqxx::work& tx) {
+    EXPECT_FALSE(claim_inbox(tx, handled_late));
+    EXPECT_FALSE(claim_inbox(tx, recent));
+    EXPECT_FALSE(claim_inbox(tx, not_v7));
+    EXPECT_TRUE(claim_inbox(tx, old_ids[0]));
+  });
 }
 
 TEST(ClaimInbox, FirstClaimWinsAndARollbackClaimsNothing) {

@@ -8,6 +8,9 @@ namespace commerce::core {
 
 // RFC 9562 UUIDv7: time-ordered, so ids sort by creation time in indexes and logs.
 std::string uuid_v7();
+// The smallest UUIDv7 of millisecond `t` (all other bits zero but version and variant): every
+// UUIDv7 made at or after `t` sorts at or above it, every one made before it sorts below.
+std::string uuid_v7_floor(std::chrono::system_clock::time_point t);
 // 8-4-4-4-12 hex digits, any version and case.
 bool is_uuid(std::string_view s);
 

@@ -159,6 +159,12 @@ bool claim_inbox(pqxx::work& tx, const std::string& message_id);
 // given twice is claimed once.
 std::vector<std::string> claim_inbox(pqxx::work& tx, std::span<const std::string> message_ids);
 
+// Forgets at most `limit` inbox ids handled more than `retention` ago; returns how many. Only
+// UUIDv7 ids made before then go (the envelope's ids are UUIDv7), found as a range of the primary
+// key, so the statement costs the same on a table of billions of rows. Safe only when no message
+// older than `retention` can be delivered again: the topics' retention bounds that.
+std::size_t prune_inbox(pqxx::work& tx, std::chrono::seconds retention, std::size_t limit);
+
 // Outbox rows waiting to be published and the age of the oldest: one query, for the relay's
 // callers and for the agents' metrics at scrape time.
 struct OutboxBacklog {
