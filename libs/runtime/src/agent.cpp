@@ -79,13 +79,13 @@ Settings read_settings(const std::string& agent, const config::Config& c) {
         std::to_string(lanes) + "\"");
   }
   s.consumer_lanes = static_cast<std::size_t>(lanes);
-  // Redelivery is bounded by the topics' retention (7 days): an id forgotten sooner could be
-  // handled twice. A day is the least we accept; the default is twice the topics' retention.
+  // Redelivery is bounded by the topics' retention (7 days, deploy/topics.json): an id forgotten
+  // sooner could be handled twice. So that is the least we accept; the default is twice it.
   const auto inbox_hours = c.get_int("INBOX_RETENTION_HOURS", 24 * 14);
-  if (inbox_hours < 24 || inbox_hours > 24 * 3650) {
+  if (inbox_hours < 24 * 7 || inbox_hours > 24 * 3650) {
     throw config::ConfigError(
-        "config: INBOX_RETENTION_HOURS must be between 24 and 87600 (and exceed the topics' "
-        "retention), got \"" +
+        "config: INBOX_RETENTION_HOURS must be between 168 (the topics' 7 days) and 87600, got "
+        "\"" +
         std::to_string(inbox_hours) + "\"");
   }
   s.inbox.keep = std::chrono::hours(inbox_hours);

@@ -54,9 +54,9 @@ TEST(AgentConfig, MalformedSettingsAreNamed) {
             "config: DB_POOL_SIZE must be between 1 and 1000, got \"0\"");
   EXPECT_EQ(construction_error(unreachable().with("HTTP_WORKERS", "many")),
             "config: HTTP_WORKERS must be an integer, got \"many\"");
-  EXPECT_EQ(construction_error(unreachable().with("INBOX_RETENTION_HOURS", "12")),
-            "config: INBOX_RETENTION_HOURS must be between 24 and 87600 (and exceed the topics' "
-            "retention), got \"12\"");
+  EXPECT_EQ(construction_error(unreachable().with("INBOX_RETENTION_HOURS", "24")),
+            "config: INBOX_RETENTION_HOURS must be between 168 (the topics' 7 days) and 87600, "
+            "got \"24\"");
 }
 
 TEST(GuardedMain, ConfigErrorBecomesOneLineAndExitCode2) {
