@@ -1,7 +1,5 @@
 // Composition root of the api-gateway: the only public door, REST under /v1.
-#include <condition_variable>
 #include <map>
-#include <mutex>
 
 #include "app/api_key_directory.hpp"
 #include "app/gateway_routes.hpp"
@@ -10,6 +8,7 @@
 #include "commerce/bus/topics.hpp"
 #include "commerce/log/log.hpp"
 #include "commerce/runtime/agent.hpp"
+#include "commerce/runtime/periodic.hpp"
 #include "domain/route_table.hpp"
 
 int main() {
@@ -43,19 +42,12 @@ int main() {
     const auto sweep_interval =
         config.get_millis("IDEMPOTENCY_SWEEP_INTERVAL", std::chrono::minutes(1));
     agent.add_worker("idempotency-expiry", [&](std::stop_token stop) {
-      std::mutex mutex;
-      std::condition_variable_any wake;
-      while (!stop.stop_requested()) {
-        try {
-          if (const auto removed = idempotency.expire(); removed > 0) {
-            commerce::log::info("expired idempotency keys", {{"count", std::to_string(removed)}});
-          }
-        } catch (const std::exception& e) {
-          commerce::log::warn("idempotency expiry failed", {{"error", e.what()}});
+      commerce::runtime::repeat_every(stop, sweep_interval, "idempotency expiry", [&] {
+        if (const auto removed = idempotency.expire(); removed > 0) {
+          commerce::log::info("expired idempotency keys", {{"count", std::to_string(removed)}});
         }
-        std::unique_lock lock(mutex);
-        wake.wait_for(lock, stop, sweep_interval, [] { return false; });
-      }
+        return false;
+      });
     });
 
     gateway::GatewayRoutes routes(keys, idempotency, proxy, agent.metrics());

@@ -1,12 +1,10 @@
 #include "app/saga_timeouts.hpp"
 
-#include <condition_variable>
-#include <mutex>
-
 #include "app/saga_handlers.hpp"
 #include "commerce/bus/envelope.hpp"
 #include "commerce/core/traceparent.hpp"
 #include "commerce/log/log.hpp"
+#include "commerce/runtime/periodic.hpp"
 #include "commerce/store/store.hpp"
 
 namespace orchestration {
@@ -65,19 +63,9 @@ std::size_t SagaTimeouts::sweep() {
 }
 
 void SagaTimeouts::run(std::stop_token stop) {
-  std::mutex mutex;
-  std::condition_variable_any wake;
-  while (!stop.stop_requested()) {
-    std::size_t moved = 0;
-    try {
-      moved = sweep();
-    } catch (const std::exception& e) {
-      commerce::log::warn("saga timeout sweep failed", {{"error", e.what()}});
-    }
-    if (moved == kBatch) continue;  // more are due: keep going
-    std::unique_lock lock(mutex);
-    wake.wait_for(lock, stop, interval_, [] { return false; });
-  }
+  // A full batch: more are due, keep going.
+  commerce::runtime::repeat_every(stop, interval_, "saga timeout sweep",
+                                  [&] { return sweep() == kBatch; });
 }
 
 }  // namespace orchestration

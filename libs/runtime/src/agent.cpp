@@ -371,13 +371,12 @@ int Agent::run() {
       i.consumer->start();
     }
 
+    // Every agent keeps its inbox within the retention period; on two instances both prune,
+    // harmlessly (a row deleted by one is skipped by the other).
+    i.workers.push_back({"inbox-retention", [&i, retention = s.inbox](std::stop_token stop) {
+                           detail::keep_inbox_within_retention(stop, *i.pool, i.metrics, retention);
+                         }});
     i.start_workers();
-    // Every agent with a database keeps its inbox within the retention period; on two
-    // instances both prune, harmlessly (a row deleted by one is skipped by the other).
-    i.worker_threads.emplace_back(
-        [&pool = *i.pool, &metrics = i.metrics, retention = s.inbox](std::stop_token stop) {
-          detail::keep_inbox_within_retention(stop, pool, metrics, retention);
-        });
 
     i.admin_server =
         std::make_unique<http::Server>(i.admin_router(), i.server_options(s.admin_port, 2));

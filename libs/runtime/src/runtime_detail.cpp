@@ -3,14 +3,13 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <condition_variable>
 #include <cstdio>
 #include <cstring>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
 #include "commerce/log/log.hpp"
+#include "commerce/runtime/periodic.hpp"
 
 namespace commerce::runtime::detail {
 
@@ -77,27 +76,14 @@ void keep_inbox_within_retention(std::stop_token stop, store::ConnectionPool& po
                      .counter("inbox_pruned_total",
                               "Handled message ids forgotten after the inbox retention period")
                      .with();
-  std::mutex mutex;
-  std::condition_variable_any wake;
-  while (!stop.stop_requested()) {
-    try {
-      for (;;) {
-        std::size_t n = 0;
-        pool.transact([&](pqxx::work& tx) {
-          n = store::prune_inbox(tx,
-                                 std::chrono::duration_cast<std::chrono::seconds>(retention.keep),
-                                 retention.batch);
-        });
-        pruned.inc(static_cast<double>(n));
-        if (n > 0) log::info("inbox ids forgotten", {{"rows", std::to_string(n)}});
-        if (n < retention.batch || stop.stop_requested()) break;
-      }
-    } catch (const std::exception& e) {
-      log::warn("inbox retention: pruning failed, trying again later", {{"error", e.what()}});
-    }
-    std::unique_lock lock(mutex);
-    wake.wait_for(lock, stop, retention.every, [] { return false; });
-  }
+  const auto keep = std::chrono::duration_cast<std::chrono::seconds>(retention.keep);
+  repeat_every(stop, retention.every, "inbox pruning", [&] {
+    std::size_t n = 0;
+    pool.transact([&](pqxx::work& tx) { n = store::prune_inbox(tx, keep, retention.batch); });
+    pruned.inc(static_cast<double>(n));
+    if (n > 0) log::info("inbox ids forgotten", {{"rows", std::to_string(n)}});
+    return n == retention.batch;  // a full batch: more may be waiting
+  });
 }
 
 http::Response readiness_response(const std::vector<std::pair<std::string, bool>>& checks) {

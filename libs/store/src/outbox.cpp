@@ -105,15 +105,15 @@ std::vector<std::string> claim_inbox(pqxx::work& tx, std::span<const std::string
 }
 
 std::size_t prune_inbox(pqxx::work& tx, std::chrono::seconds retention, std::size_t limit) {
-  // Both the id's own time and the handling time must be past the retention: an id made long
-  // ago but handled lately (a consumer that was down) is kept for a whole retention period too.
-  const auto r = exec(tx,
-                      "DELETE FROM inbox WHERE message_id IN (SELECT message_id FROM inbox "
-                      "WHERE message_id < $1 AND substr(message_id, 15, 1) = '7' "
-                      "AND handled_at < now() - make_interval(secs => $2) "
-                      "ORDER BY message_id LIMIT $3)",
-                      core::uuid_v7_floor(std::chrono::system_clock::now() - retention),
-                      static_cast<double>(retention.count()), static_cast<long>(limit));
+  // Both the id's own time and the handling time must be past the cutoff: an id made long ago
+  // but handled lately (a consumer that was down) is kept for a whole retention period too.
+  const auto cutoff = std::chrono::system_clock::now() - retention;
+  const auto r =
+      exec(tx,
+           "DELETE FROM inbox WHERE message_id IN (SELECT message_id FROM inbox "
+           "WHERE message_id < $1 AND substr(message_id, 15, 1) = '7' "
+           "AND handled_at < $2::timestamptz ORDER BY message_id LIMIT $3)",
+           core::uuid_v7_floor(cutoff), core::to_rfc3339(cutoff), static_cast<long>(limit));
   return static_cast<std::size_t>(r.affected_rows());
 }
 
