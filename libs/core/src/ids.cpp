@@ -34,9 +34,39 @@ void fill_random(unsigned char* out, std::size_t n) {
   }
 }
 
+// Ids and trace ids take their random bits from the same generator, a few bytes at a time.
+// Each RAND_bytes call costs about as much as a hundred bytes of output (locks, the DRBG's
+// bookkeeping), so every thread draws a block and hands it out.
+class RandomBlock {
+ public:
+  void take(unsigned char* out, std::size_t n) {
+    while (n > 0) {
+      if (used_ == block_.size()) {
+        fill_random(block_.data(), block_.size());
+        used_ = 0;
+      }
+      const std::size_t k = std::min(n, block_.size() - used_);
+      std::copy_n(block_.data() + used_, k, out);
+      std::fill_n(block_.data() + used_, k, 0);  // handed out once
+      used_ += k;
+      out += k;
+      n -= k;
+    }
+  }
+
+ private:
+  std::array<unsigned char, 512> block_{};
+  std::size_t used_ = block_.size();
+};
+
+void take_random(unsigned char* out, std::size_t n) {
+  thread_local RandomBlock block;
+  block.take(out, n);
+}
+
 std::uint64_t random_u64() {
   std::array<unsigned char, 8> b{};
-  fill_random(b.data(), b.size());
+  take_random(b.data(), b.size());
   std::uint64_t v = 0;
   for (auto c : b) v = (v << 8) | c;
   return v;
@@ -104,9 +134,14 @@ std::string uuid_v7() {
   const std::uint64_t low = (std::uint64_t{0x2} << 62) | rand_b;
   for (int i = 0; i < 8; ++i) b[8 + i] = static_cast<unsigned char>(low >> (56 - 8 * i));
 
-  std::string hex = to_hex(b.data(), b.size());
-  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
-         hex.substr(16, 4) + "-" + hex.substr(20, 12);
+  std::string text(36, '-');
+  std::size_t at = 0;
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    if (at == 8 || at == 13 || at == 18 || at == 23) ++at;
+    text[at++] = kHex[b[i] >> 4];
+    text[at++] = kHex[b[i] & 0x0f];
+  }
+  return text;
 }
 
 std::string uuid_v7_floor(std::chrono::system_clock::time_point t) {
@@ -178,7 +213,7 @@ std::string random_token(std::size_t bytes) {
 
 std::string random_hex(std::size_t chars) {
   std::vector<unsigned char> raw((chars + 1) / 2);
-  fill_random(raw.data(), raw.size());
+  take_random(raw.data(), raw.size());
   std::string hex = to_hex(raw.data(), raw.size());
   hex.resize(chars);
   return hex;
