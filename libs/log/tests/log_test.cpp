@@ -70,6 +70,37 @@ TEST(FormatLine, InvalidUtf8DoesNotThrow) {
   EXPECT_NE(j.at("msg").get<std::string>().find("bad "), std::string::npos);
 }
 
+TEST(FormatLine, KeepsValidUtf8AndReplacesEachBadByte) {
+  // "é", "€" and an emoji stay as they are; a lone continuation byte, a truncated sequence, an
+  // overlong form and a surrogate each become U+FFFD per byte that starts no valid sequence.
+  const std::string good = "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\xa6";
+  const auto j = json::parse(format_line(Level::info, "a", good, {}, {}));
+  EXPECT_EQ(j.at("msg").get<std::string>(), good);
+  const std::string fffd = "\xef\xbf\xbd";
+  const auto bad =
+      json::parse(format_line(Level::info, "a", "x\x80y\xe2\x82z\xc0\xafw\xed\xa0\x80", {}, {}));
+  EXPECT_EQ(bad.at("msg").get<std::string>(),
+            "x" + fffd + "y" + fffd + fffd + "z" + fffd + fffd + "w" + fffd + fffd + fffd);
+}
+
+TEST(FormatLine, ControlCharactersAreEscaped) {
+  const auto line =
+      format_line(Level::info, "a", std::string("nul \0 bell \x07 del \x7f", 18), {}, {});
+  EXPECT_NE(line.find("\\u0000"), std::string::npos);
+  EXPECT_NE(line.find("\\u0007"), std::string::npos);
+  EXPECT_EQ(json::parse(line).at("msg").get<std::string>(),
+            std::string("nul \0 bell \x07 del \x7f", 18));
+}
+
+TEST(FormatLine, AFieldGivenTwiceAppearsOnceWithTheLastValue) {
+  const auto line = format_line(Level::info, "a", "m", {}, {{"k", "1"}, {"z", "2"}, {"k", "3"}});
+  const auto j = json::parse(line);
+  EXPECT_EQ(j.at("k"), "3");
+  EXPECT_EQ(j.at("z"), "2");
+  EXPECT_EQ(line.find("\"k\""), line.rfind("\"k\""));
+  EXPECT_LT(line.find("\"k\""), line.find("\"z\""));
+}
+
 TEST(ScopedContext, SetsAndRestoresPerThread) {
   EXPECT_TRUE(current_context().message_id.empty());
   {
