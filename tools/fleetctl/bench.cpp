@@ -160,6 +160,28 @@ std::string leg_medians(const std::string& admin_url, const std::string& merchan
   return out.str();
 }
 
+// p50 and p99 of placed->confirmed for each 5-s window of placement: a tail spread evenly over
+// the run is queueing; one bad window is a stall (a vacuum, a checkpoint, a rebalance).
+std::string latency_windows(const std::string& admin_url, const std::string& merchant_id,
+                            double since_epoch) {
+  pqxx::connection db(admin_url);
+  pqxx::nontransaction tx(db);
+  const auto rows = tx.exec_params(
+      "SELECT floor(extract(epoch FROM placed_at - to_timestamp($2)) / 5)::int AS w,"
+      "  percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM confirmed_at - placed_at)),"
+      "  percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM confirmed_at - placed_at))"
+      " FROM \"order\".orders WHERE merchant_id = $1 AND status = 'confirmed'"
+      " AND placed_at >= to_timestamp($2) GROUP BY w ORDER BY w",
+      merchant_id, since_epoch);
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(0) << "  p50/p99 ms by 5-s window:";
+  for (const auto& row : rows) {
+    out << " " << row[1].as<double>() * 1000 << "/" << row[2].as<double>() * 1000;
+  }
+  out << "\n";
+  return out.str();
+}
+
 }  // namespace
 
 int run_bench(const Flags& flags) {
@@ -268,6 +290,7 @@ int run_bench(const Flags& flags) {
   const auto stats = commerce::scenario::throughput(admin_url, merchant.id, since_epoch);
   const auto outcome = commerce::scenario::count_outcomes(admin_url, merchant.id);
   const auto legs = leg_medians(admin_url, merchant.id, since_epoch);
+  const auto windows = latency_windows(admin_url, merchant.id, since_epoch);
 
   std::string cancelled = outcome.cancel_reasons.empty() ? "none" : "";
   for (const auto& [reason, n] : outcome.cancel_reasons)
@@ -294,7 +317,7 @@ int run_bench(const Flags& flags) {
             << "  all sagas ended: " << (ended ? "yes" : "NO") << ", stuck " << outcome.stuck()
             << ", duplicate effects " << outcome.duplicate_effects() << ", agents stopped "
             << (clean ? "cleanly" : "NOT cleanly") << "\n";
-  std::cout << legs;
+  std::cout << legs << windows;
   print_cpu_per_order(cpu, static_cast<double>(total - first_measured));
   if (machine_before && machine_after) {
     std::cout << "  machine in the measured window: "
