@@ -53,7 +53,7 @@ void CommandHandlers::on_batch(std::span<commerce::store::MessageContext> messag
     if (decision.status == OrderStatus::confirmed) {
       const auto timeline =
           timeline_for(history, {decision.timeline_event, "", nlohmann::json::object()});
-      settlements.push_back({order_id, decision.status, "", to_json(timeline)});
+      settlements.push_back({order_id, decision.status, "", timeline});
       ctx.emit(topic, order_id, "order.OrderConfirmed",
                order_confirmed_payload(order_id, order.customer_email, order.total));
       metrics_.confirmed(order.total);
@@ -61,7 +61,7 @@ void CommandHandlers::on_batch(std::span<commerce::store::MessageContext> messag
       const auto& reason = std::get<CancelOrder>(command).reason;
       const auto timeline =
           timeline_for(history, {decision.timeline_event, "", {{"reason", reason}}});
-      settlements.push_back({order_id, decision.status, reason, to_json(timeline)});
+      settlements.push_back({order_id, decision.status, reason, timeline});
       ctx.emit(topic, order_id, "order.OrderCancelled",
                order_cancelled_payload(order_id, order.customer_email, reason));
       metrics_.cancelled(reason);

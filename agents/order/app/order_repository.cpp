@@ -173,32 +173,41 @@ std::map<std::string, OrderRecord> OrderRepository::lock(pqxx::work& tx,
 
 void OrderRepository::settle(pqxx::work& tx, const std::vector<Settlement>& settlements) {
   if (settlements.empty()) return;
-  auto rows = nlohmann::json::array();
-  std::vector<std::string> ids;
+  // Text arrays, one per column (no JSON document built here or parsed there); the timeline
+  // entries of every order flattened into one set of arrays, in order.
+  std::vector<std::string> ids, statuses, reasons;
+  std::vector<std::string> entry_orders, events, ats, details;
   for (const auto& s : settlements) {
-    rows.push_back({{"id", s.id},
-                    {"status", to_string(s.status)},
-                    {"reason", s.reason},
-                    {"timeline", s.timeline}});
     ids.push_back(s.id);
+    statuses.push_back(to_string(s.status));
+    reasons.push_back(s.reason);
+    for (const auto& entry : s.timeline) {
+      entry_orders.push_back(s.id);
+      events.push_back(entry.event);
+      ats.push_back(entry.at);
+      details.push_back(entry.detail.is_null() ? "{}" : entry.detail.dump());
+    }
   }
+  using commerce::store::array_literal;
   commerce::store::exec0(
       tx,
-      "WITH s AS (SELECT * FROM jsonb_to_recordset($1::jsonb) "
-      "    AS s(id uuid, status text, reason text, timeline jsonb)), "
+      "WITH s AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[]) "
+      "    AS s(id, status, reason)), "
       "settled AS ("
       "  UPDATE orders o SET status = s.status, updated_at = clock_timestamp(),"
       "    confirmed_at = CASE WHEN s.status = 'confirmed' THEN clock_timestamp() END,"
       "    cancelled_at = CASE WHEN s.status = 'cancelled' THEN clock_timestamp() END,"
       "    cancel_reason = CASE WHEN s.status = 'cancelled' THEN s.reason END"
-      "  FROM s WHERE o.id = ANY($2::uuid[]) AND o.id = s.id RETURNING o.id, o.merchant_id) "
+      "  FROM s WHERE o.id = ANY($1::uuid[]) AND o.id = s.id RETURNING o.id, o.merchant_id) "
       "INSERT INTO order_timeline (order_id, merchant_id, at, event, detail) "
       "SELECT settled.id, settled.merchant_id, "
-      "  COALESCE(NULLIF(e.at, '')::timestamptz, clock_timestamp()), e.event, "
-      "  COALESCE(e.detail, '{}'::jsonb) "
-      "FROM settled JOIN s ON s.id = settled.id, "
-      "  jsonb_to_recordset(s.timeline) AS e(event text, at text, detail jsonb)",
-      rows.dump(), commerce::store::array_literal(ids));
+      "  COALESCE(NULLIF(e.at, '')::timestamptz, clock_timestamp()), e.event, e.detail::jsonb "
+      "FROM unnest($4::uuid[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY "
+      "  AS e(order_id, event, at, detail, n) "
+      "JOIN settled ON settled.id = e.order_id ORDER BY e.n",
+      array_literal(ids), array_literal(statuses), array_literal(reasons),
+      array_literal(entry_orders), array_literal(events), array_literal(ats),
+      array_literal(details));
 }
 
 OrderPage OrderRepository::list(pqxx::work& tx, const std::string& merchant_id, std::size_t limit,

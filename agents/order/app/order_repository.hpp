@@ -9,6 +9,7 @@
 
 #include "domain/order.hpp"
 #include "domain/pricing.hpp"
+#include "domain/timeline.hpp"
 
 namespace commerce::store {
 struct OutboxRow;
@@ -82,7 +83,7 @@ class OrderRepository {
     std::string id;
     OrderStatus status = OrderStatus::confirmed;
     std::string reason;
-    nlohmann::json timeline;
+    std::vector<TimelineEntry> timeline;
   };
   // Writes every settlement of a batch in one statement.
   void settle(pqxx::work& tx, const std::vector<Settlement>& settlements);
