@@ -186,16 +186,18 @@ std::set<MerchantOrder> StockRepository::claim_reservations(
     pqxx::work& tx, const std::vector<MerchantOrder>& orders) const {
   std::set<MerchantOrder> claimed;
   if (orders.empty()) return claimed;
-  nlohmann::json rows = nlohmann::json::array();
-  for (const auto& o : orders)
-    rows.push_back({{"merchant_id", o.merchant_id}, {"order_id", o.order_id}});
+  std::vector<std::string> merchant_ids, order_ids;
+  for (const auto& o : orders) {
+    merchant_ids.push_back(o.merchant_id);
+    order_ids.push_back(o.order_id);
+  }
   const auto r = commerce::store::exec(
       tx,
       "INSERT INTO reservations (merchant_id, order_id, status) "
       "SELECT merchant_id, order_id, 'rejected' "
-      "FROM jsonb_to_recordset($1::jsonb) AS x(merchant_id text, order_id text) "
+      "FROM unnest($1::text[], $2::text[]) AS x(merchant_id, order_id) "
       "ON CONFLICT (merchant_id, order_id) DO NOTHING RETURNING merchant_id, order_id",
-      rows.dump());
+      commerce::store::array_literal(merchant_ids), commerce::store::array_literal(order_ids));
   for (const auto& row : r) claimed.insert({row[0].as<std::string>(), row[1].as<std::string>()});
   return claimed;
 }
@@ -221,67 +223,72 @@ std::vector<MerchantLevel> StockRepository::lock_levels(
 void StockRepository::commit_reservations(
     pqxx::work& tx, const std::vector<CommittedReservation>& reservations) const {
   if (reservations.empty()) return;
-  nlohmann::json orders = nlohmann::json::array(), lines = nlohmann::json::array(),
-                 movements = nlohmann::json::array();
-  std::vector<std::string> merchant_ids, order_ids;
+  // One text array per column: no JSON document built here or parsed there.
+  using Column = std::vector<std::string>;
+  Column merchant_ids, order_ids;
+  Column line_merchants, line_orders, line_skus, line_locations, line_quantities;
+  Column move_merchants, move_orders, move_skus, move_locations, move_on_hand, move_reserved;
   // A level reserved from by several orders of the batch is written once, as the last one left it.
   std::map<std::tuple<std::string, std::string, std::string>, StockLevel> levels;
   for (const auto& r : reservations) {
     const auto& m = r.order.merchant_id;
-    orders.push_back({{"merchant_id", m}, {"order_id", r.order.order_id}});
     merchant_ids.push_back(m);
     order_ids.push_back(r.order.order_id);
     for (const auto& a : r.allocations) {
-      lines.push_back({{"merchant_id", m},
-                       {"order_id", r.order.order_id},
-                       {"sku", a.sku},
-                       {"location", a.location},
-                       {"quantity", a.quantity}});
+      line_merchants.push_back(m);
+      line_orders.push_back(r.order.order_id);
+      line_skus.push_back(a.sku);
+      line_locations.push_back(a.location);
+      line_quantities.push_back(std::to_string(a.quantity));
     }
     for (const auto& c : r.changes) {
       levels[{m, c.after.sku, c.after.location}] = c.after;
-      movements.push_back({{"merchant_id", m},
-                           {"order_id", r.order.order_id},
-                           {"sku", c.after.sku},
-                           {"location", c.after.location},
-                           {"delta_on_hand", c.delta_on_hand},
-                           {"delta_reserved", c.delta_reserved}});
+      move_merchants.push_back(m);
+      move_orders.push_back(r.order.order_id);
+      move_skus.push_back(c.after.sku);
+      move_locations.push_back(c.after.location);
+      move_on_hand.push_back(std::to_string(c.delta_on_hand));
+      move_reserved.push_back(std::to_string(c.delta_reserved));
     }
   }
-  nlohmann::json level_rows = nlohmann::json::array();
+  Column level_merchants, level_skus, level_locations, level_on_hand, level_reserved;
   for (const auto& [key, l] : levels) {
-    level_rows.push_back({{"merchant_id", std::get<0>(key)},
-                          {"sku", l.sku},
-                          {"location", l.location},
-                          {"on_hand", l.on_hand},
-                          {"reserved", l.reserved}});
+    level_merchants.push_back(std::get<0>(key));
+    level_skus.push_back(l.sku);
+    level_locations.push_back(l.location);
+    level_on_hand.push_back(std::to_string(l.on_hand));
+    level_reserved.push_back(std::to_string(l.reserved));
   }
   // Status, lines, levels and ledger for the whole batch in one statement. The reservations are
   // matched by index conditions on their unique key (order id first), then exactly by the pairs.
   static const std::string sql =
-      "WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(merchant_id text, "
-      "  order_id text)), "
+      "WITH r AS (SELECT * FROM unnest($1::text[], $2::text[]) AS r(merchant_id, order_id)), "
       "s AS (UPDATE reservations x SET status = 'reserved' FROM r "
-      "  WHERE x.order_id = ANY($3::text[]) AND x.merchant_id = ANY($2::text[]) "
+      "  WHERE x.order_id = ANY($2::text[]) AND x.merchant_id = ANY($1::text[]) "
       "  AND x.merchant_id = r.merchant_id AND x.order_id = r.order_id), "
       "lines AS (INSERT INTO reservation_lines (merchant_id, order_id, sku, location, quantity) "
       "  SELECT merchant_id, order_id, sku, location, quantity "
-      "  FROM jsonb_to_recordset($4::jsonb) AS x(merchant_id text, order_id text, sku text, "
-      "  location text, quantity bigint)), "
+      "  FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[]) "
+      "  AS x(merchant_id, order_id, sku, location, quantity)), "
       "level AS (INSERT INTO stock_levels (merchant_id, sku, location, on_hand, reserved) "
       "  SELECT merchant_id, sku, location, on_hand, reserved "
-      "  FROM jsonb_to_recordset($5::jsonb) AS l(merchant_id text, sku text, location text, "
-      "  on_hand bigint, reserved bigint) "
+      "  FROM unnest($8::text[], $9::text[], $10::text[], $11::bigint[], $12::bigint[]) "
+      "  AS l(merchant_id, sku, location, on_hand, reserved) "
       "  ON CONFLICT (merchant_id, sku, location) DO UPDATE "
       "  SET on_hand = EXCLUDED.on_hand, reserved = EXCLUDED.reserved, updated_at = now()) "
       "INSERT INTO movements (merchant_id, sku, location, delta_on_hand, delta_reserved, reason, "
       "  order_id) "
       "SELECT merchant_id, sku, location, delta_on_hand, delta_reserved, 'reservation', order_id "
-      "FROM jsonb_to_recordset($6::jsonb) AS m(merchant_id text, order_id text, sku text, "
-      "  location text, delta_on_hand bigint, delta_reserved bigint)";
-  commerce::store::exec(tx, sql, orders.dump(), commerce::store::array_literal(merchant_ids),
-                        commerce::store::array_literal(order_ids), lines.dump(), level_rows.dump(),
-                        movements.dump());
+      "FROM unnest($13::text[], $14::text[], $15::text[], $16::text[], $17::bigint[], "
+      "  $18::bigint[]) AS m(merchant_id, order_id, sku, location, delta_on_hand, delta_reserved)";
+  using commerce::store::array_literal;
+  commerce::store::exec(
+      tx, sql, array_literal(merchant_ids), array_literal(order_ids), array_literal(line_merchants),
+      array_literal(line_orders), array_literal(line_skus), array_literal(line_locations),
+      array_literal(line_quantities), array_literal(level_merchants), array_literal(level_skus),
+      array_literal(level_locations), array_literal(level_on_hand), array_literal(level_reserved),
+      array_literal(move_merchants), array_literal(move_orders), array_literal(move_skus),
+      array_literal(move_locations), array_literal(move_on_hand), array_literal(move_reserved));
 }
 
 void StockRepository::apply_all(pqxx::work& tx, const std::string& merchant_id,
