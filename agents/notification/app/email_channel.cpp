@@ -1,7 +1,5 @@
 #include "app/email_channel.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include "commerce/core/ids.hpp"
 #include "commerce/store/store.hpp"
 
@@ -9,23 +7,25 @@ namespace notification {
 
 void OutboxEmailChannel::send(pqxx::work& tx, std::span<const Email> emails) {
   if (emails.empty()) return;
-  nlohmann::json rows = nlohmann::json::array();
+  std::vector<std::string> ids, merchants, orders, kinds, recipients, subjects, bodies;
   for (const auto& e : emails) {
-    rows.push_back({{"id", commerce::core::uuid_v7()},
-                    {"merchant_id", e.merchant_id},
-                    {"order_id", e.order_id},
-                    {"kind", e.kind},
-                    {"recipient", e.recipient},
-                    {"subject", e.subject},
-                    {"body", e.body}});
+    ids.push_back(commerce::core::uuid_v7());
+    merchants.push_back(e.merchant_id);
+    orders.push_back(e.order_id);
+    kinds.push_back(e.kind);
+    recipients.push_back(e.recipient);
+    subjects.push_back(e.subject);
+    bodies.push_back(e.body);
   }
+  using commerce::store::array_literal;
   commerce::store::exec(
       tx,
       "INSERT INTO emails (id, merchant_id, order_id, kind, recipient, subject, body) "
       "SELECT id, merchant_id, order_id, kind, recipient, subject, body "
-      "FROM jsonb_to_recordset($1::jsonb) AS e(id uuid, merchant_id text, order_id text, "
-      "kind text, recipient text, subject text, body text)",
-      rows.dump());
+      "FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], "
+      "$7::text[]) AS e(id, merchant_id, order_id, kind, recipient, subject, body)",
+      array_literal(ids), array_literal(merchants), array_literal(orders), array_literal(kinds),
+      array_literal(recipients), array_literal(subjects), array_literal(bodies));
 }
 
 }  // namespace notification

@@ -1,7 +1,5 @@
 #include "app/notification_repository.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include "commerce/store/store.hpp"
 
 namespace notification {
@@ -10,23 +8,25 @@ std::set<NoticeKey> NotificationRepository::record(pqxx::work& tx,
                                                    const std::vector<Notice>& notices) {
   std::set<NoticeKey> recorded;
   if (notices.empty()) return recorded;
-  nlohmann::json rows = nlohmann::json::array();
+  std::vector<std::string> merchants, orders, kinds, channels, recipients;
   for (const auto& n : notices) {
-    rows.push_back({{"merchant_id", n.merchant_id},
-                    {"order_id", n.order_id},
-                    {"kind", n.kind},
-                    {"channel", n.channel},
-                    {"recipient", n.recipient}});
+    merchants.push_back(n.merchant_id);
+    orders.push_back(n.order_id);
+    kinds.push_back(n.kind);
+    channels.push_back(n.channel);
+    recipients.push_back(n.recipient);
   }
+  using commerce::store::array_literal;
   const auto r = commerce::store::exec(
       tx,
       "INSERT INTO notifications (merchant_id, order_id, kind, channel, recipient) "
       "SELECT merchant_id, order_id, kind, channel, recipient "
-      "FROM jsonb_to_recordset($1::jsonb) AS n(merchant_id text, order_id text, kind text, "
-      "channel text, recipient text) "
+      "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) "
+      "AS n(merchant_id, order_id, kind, channel, recipient) "
       "ON CONFLICT (merchant_id, order_id, kind) DO NOTHING "
       "RETURNING merchant_id, order_id, kind",
-      rows.dump());
+      array_literal(merchants), array_literal(orders), array_literal(kinds),
+      array_literal(channels), array_literal(recipients));
   for (const auto& row : r) {
     recorded.insert({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>()});
   }

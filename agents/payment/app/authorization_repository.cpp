@@ -87,27 +87,34 @@ std::map<OrderKey, AuthorizationOnFile> AuthorizationRepository::lock_all(
 void AuthorizationRepository::insert_answers(pqxx::work& tx,
                                              const std::vector<ProviderAnswer>& answers) const {
   if (answers.empty()) return;
-  nlohmann::json rows = nlohmann::json::array();
+  // One text array per column; "" stands for NULL in the two nullable ones (an approved
+  // authorization has no decline reason, a declined one no authorization id).
+  std::vector<std::string> merchants, orders, authorization_ids, amounts, currencies, statuses,
+      reasons, codes, providers;
   for (const auto& a : answers) {
-    rows.push_back({{"merchant_id", a.order.merchant_id},
-                    {"order_id", a.order.order_id},
-                    {"authorization_id", a.approved ? nlohmann::json(a.authorization_id) : nullptr},
-                    {"amount_minor", a.amount.amount_minor},
-                    {"currency", a.amount.currency},
-                    {"status", a.approved ? "authorized" : "declined"},
-                    {"decline_reason", a.approved ? nullptr : nlohmann::json(a.decline_reason)},
-                    {"provider_code", a.provider_code},
-                    {"provider", a.provider}});
+    merchants.push_back(a.order.merchant_id);
+    orders.push_back(a.order.order_id);
+    authorization_ids.push_back(a.approved ? a.authorization_id : "");
+    amounts.push_back(std::to_string(a.amount.amount_minor));
+    currencies.push_back(a.amount.currency);
+    statuses.push_back(a.approved ? "authorized" : "declined");
+    reasons.push_back(a.approved ? "" : a.decline_reason);
+    codes.push_back(a.provider_code);
+    providers.push_back(a.provider);
   }
+  using commerce::store::array_literal;
   commerce::store::exec(
       tx,
       "INSERT INTO authorizations (merchant_id, order_id, authorization_id, amount_minor, "
       "currency, status, decline_reason, provider_code, provider) "
-      "SELECT merchant_id, order_id, authorization_id, amount_minor, currency, status, "
-      "decline_reason, provider_code, provider FROM jsonb_to_recordset($1::jsonb) AS a("
-      "merchant_id text, order_id text, authorization_id text, amount_minor bigint, "
-      "currency text, status text, decline_reason text, provider_code text, provider text)",
-      rows.dump());
+      "SELECT merchant_id, order_id, NULLIF(authorization_id, ''), amount_minor, currency, "
+      "status, NULLIF(decline_reason, ''), provider_code, provider "
+      "FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], "
+      "$7::text[], $8::text[], $9::text[]) AS a(merchant_id, order_id, authorization_id, "
+      "amount_minor, currency, status, decline_reason, provider_code, provider)",
+      array_literal(merchants), array_literal(orders), array_literal(authorization_ids),
+      array_literal(amounts), array_literal(currencies), array_literal(statuses),
+      array_literal(reasons), array_literal(codes), array_literal(providers));
 }
 
 void AuthorizationRepository::insert_tombstone(pqxx::work& tx, const std::string& merchant_id,
