@@ -52,15 +52,14 @@ std::optional<OrderRecord> OrderRepository::insert(
     pqxx::transaction_base& tx, const std::string& id, const std::string& merchant_id,
     const std::string& customer_email, const PricedOrder& priced, const std::string& card_token,
     const std::optional<IdempotencyKey>& idempotency, const commerce::store::OutboxRow& placed) {
-  nlohmann::json lines = nlohmann::json::array();
-  int line_no = 1;
+  // The lines as one text array per column (line numbers are their positions).
+  std::vector<std::string> skus, titles, quantities, unit_prices, line_totals;
   for (const auto& line : priced.lines) {
-    lines.push_back({{"line_no", line_no++},
-                     {"sku", line.sku},
-                     {"title", line.title},
-                     {"quantity", line.quantity},
-                     {"unit_price_minor", line.unit_price.amount_minor},
-                     {"line_total_minor", line.line_total.amount_minor}});
+    skus.push_back(line.sku);
+    titles.push_back(line.title);
+    quantities.push_back(std::to_string(line.quantity));
+    unit_prices.push_back(std::to_string(line.unit_price.amount_minor));
+    line_totals.push_back(std::to_string(line.line_total.amount_minor));
   }
   const nlohmann::json detail = {
       {"total", {{"amount_minor", priced.total.amount_minor}, {"currency", priced.total.currency}}},
@@ -80,9 +79,10 @@ std::optional<OrderRecord> OrderRepository::insert(
            "  INSERT INTO order_lines (order_id, line_no, merchant_id, sku, title, quantity, "
            "  unit_price_minor, line_total_minor, currency) "
            "  SELECT o.id, x.line_no, o.merchant_id, x.sku, x.title, x.quantity, "
-           "  x.unit_price_minor, x.line_total_minor, $4 FROM o, jsonb_to_recordset($7::jsonb) "
-           "  AS x(line_no int, sku text, title text, quantity bigint, unit_price_minor bigint, "
-           "  line_total_minor bigint)), "
+           "  x.unit_price_minor, x.line_total_minor, $4 FROM o, "
+           "  unnest($7::text[], $16::text[], $17::bigint[], $18::bigint[], $19::bigint[]) "
+           "  WITH ORDINALITY AS x(sku, title, quantity, unit_price_minor, line_total_minor, "
+           "  line_no)), "
            "t AS ("
            "  INSERT INTO order_timeline (order_id, merchant_id, at, event, detail) "
            "  SELECT id, merchant_id, placed_at, 'placed', $8::jsonb FROM o), "
@@ -94,10 +94,13 @@ std::optional<OrderRecord> OrderRepository::insert(
   static const std::string notifying = statement(commerce::store::outbox_notify_sql());
   auto inserted = commerce::store::exec(
       tx, commerce::store::relay_woken_in_process(tx) ? quiet : notifying, id, merchant_id,
-      customer_email, priced.total.currency, priced.total.amount_minor, card_token, lines.dump(),
-      detail.dump(), idempotency ? std::optional<std::string>(idempotency->key) : std::nullopt,
+      customer_email, priced.total.currency, priced.total.amount_minor, card_token,
+      commerce::store::array_literal(skus), detail.dump(),
+      idempotency ? std::optional<std::string>(idempotency->key) : std::nullopt,
       idempotency ? std::optional<std::string>(idempotency->request_hash) : std::nullopt,
-      placed.topic, placed.key, placed.message_id, placed.payload, placed.headers);
+      placed.topic, placed.key, placed.message_id, placed.payload, placed.headers,
+      commerce::store::array_literal(titles), commerce::store::array_literal(quantities),
+      commerce::store::array_literal(unit_prices), commerce::store::array_literal(line_totals));
   if (inserted.empty()) return std::nullopt;
   OrderRecord order;
   order.id = id;
