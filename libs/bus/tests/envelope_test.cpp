@@ -78,6 +78,19 @@ TEST(Envelope, MessagesEmittedWithinAHopNameItsSpanAsParent) {
   EXPECT_EQ(first.correlation_id, first.id);
 }
 
+TEST(Envelope, TextIsTheDocumentsText) {
+  // to_json_string writes the text itself; it must be exactly what the document would dump,
+  // escapes and nested payloads included.
+  Envelope e = make_envelope("order.OrderPlaced", "m \"quoted\" \\ caf\xc3\xa9\n\x01",
+                             json{{"lines", json::array({json{{"sku", "A\tB"}, {"q", 2}}})},
+                                  {"total", 12.5},
+                                  {"note", nullptr}});
+  e.version = 7;
+  EXPECT_EQ(to_json_string(e), to_json(e).dump());
+  e.payload = json::object();
+  EXPECT_EQ(to_json_string(e), to_json(e).dump());
+}
+
 TEST(Envelope, RoundTripsThroughJson) {
   const Envelope cause = make_envelope("order.OrderPlaced", "m-1", json::object());
   const Envelope e =
