@@ -15,17 +15,22 @@ namespace commerce::store {
 
 namespace {
 
-nlohmann::json outbox_headers(const bus::Envelope& envelope) {
-  nlohmann::json headers = {{"message_id", envelope.id}, {"type", envelope.type}};
-  if (!envelope.traceparent.empty()) headers["traceparent"] = envelope.traceparent;
-  return headers;
+// {"message_id":…,"traceparent":…,"type":…} (no traceparent when there is none), written
+// directly: one per emitted message.
+std::string outbox_headers(const bus::Envelope& envelope) {
+  std::string out = "{\"message_id\":" + nlohmann::json(envelope.id).dump();
+  if (!envelope.traceparent.empty()) {
+    out += ",\"traceparent\":" + nlohmann::json(envelope.traceparent).dump();
+  }
+  out += ",\"type\":" + nlohmann::json(envelope.type).dump() + "}";
+  return out;
 }
 
 }  // namespace
 
 OutboxRow outbox_row(const std::string& topic, const std::string& key,
                      const bus::Envelope& envelope) {
-  return {topic, key, envelope.id, bus::to_json_string(envelope), outbox_headers(envelope).dump()};
+  return {topic, key, envelope.id, bus::to_json_string(envelope), outbox_headers(envelope)};
 }
 
 std::string outbox_insert_sql(int first_param, const std::string& from) {
@@ -69,7 +74,7 @@ void append_outbox(pqxx::work& tx, std::span<const OutboxEntry> entries) {
     keys.push_back(e.key);
     ids.push_back(e.envelope.id);
     payloads.push_back(bus::to_json_string(e.envelope));
-    headers.push_back(outbox_headers(e.envelope).dump());
+    headers.push_back(outbox_headers(e.envelope));
   }
   // A function scan yields rows in array order, so ids (the publishing order) follow `entries`.
   static const std::string insert =
