@@ -51,13 +51,24 @@ void SagaMetrics::observe(const std::string& type, const SagaDecision& decision,
 }
 
 void SagaMetrics::count_states_on_collect(commerce::store::ConnectionPool& db,
-                                          SagaRepository& sagas) {
-  registry_.on_collect([this, &db, &sagas] {
+                                          SagaRepository& sagas,
+                                          std::chrono::steady_clock::duration finished_recount) {
+  registry_.on_collect([this, &db, &sagas, finished_recount] {
     try {
       std::map<std::string, std::int64_t> counts;
       double overdue = 0, oldest_overdue_s = 0;
+      std::lock_guard finished_lock(finished_mutex_);
+      const auto now = std::chrono::steady_clock::now();
+      const bool recount_finished =
+          !finished_counted_at_ || now - *finished_counted_at_ >= finished_recount;
       db.read([&](pqxx::work& tx) {
-        counts = sagas.count_by_state(tx, kPlaceOrderSaga);
+        // Running sagas by the partial index at every scrape; finished ones (a count over every
+        // saga ever run, growing without bound) only every `finished_recount`.
+        counts = sagas.count_by_state(tx, kPlaceOrderSaga, /*finished=*/false);
+        if (recount_finished) {
+          finished_counts_ = sagas.count_by_state(tx, kPlaceOrderSaga, /*finished=*/true);
+          finished_counted_at_ = now;
+        }
         // Running sagas only (finished_at IS NULL exactly while running), so the partial index
         // on running sagas serves it: `state NOT IN (completed, compensated)` read every saga
         // ever run at each scrape. Normally empty, because the timeout worker acts on a due
@@ -73,6 +84,7 @@ void SagaMetrics::count_states_on_collect(commerce::store::ConnectionPool& db,
       });
       past_deadline_.with({kPlaceOrderSaga}).set(overdue);
       oldest_past_deadline_.with({kPlaceOrderSaga}).set(oldest_overdue_s);
+      for (const auto& [state, n] : finished_counts_) counts[state] += n;
       for (auto state : kAllStates) {
         auto it = counts.find(to_string(state));
         in_state_.with({kPlaceOrderSaga, to_string(state)})

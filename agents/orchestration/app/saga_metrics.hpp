@@ -1,6 +1,12 @@
 #pragma once
 // The saga metrics: started, finished by outcome, duration, compensations by bounded reason,
-// and sagas per state (counted in the database at each scrape).
+// and sagas per state (counted in the database: running ones at each scrape, finished ones at
+// most every few minutes).
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
 #include <string>
 
 #include "commerce/metrics/fwd.hpp"
@@ -22,8 +28,12 @@ class SagaMetrics {
   void observe(const std::string& type, const SagaDecision& decision, TimePoint started_at,
                TimePoint now);
   // sagas_in_state{type,state}, sagas_past_deadline{type} and
-  // saga_oldest_past_deadline_seconds{type}, refreshed from the database on every scrape.
-  void count_states_on_collect(commerce::store::ConnectionPool& db, SagaRepository& sagas);
+  // saga_oldest_past_deadline_seconds{type}, refreshed from the database on every scrape; the
+  // finished states (completed, compensated) are counted again at most every
+  // `finished_recount`: counting them reads every saga ever run.
+  void count_states_on_collect(
+      commerce::store::ConnectionPool& db, SagaRepository& sagas,
+      std::chrono::steady_clock::duration finished_recount = std::chrono::minutes(5));
 
  private:
   commerce::metrics::Registry& registry_;
@@ -34,6 +44,10 @@ class SagaMetrics {
   commerce::metrics::Family<commerce::metrics::Counter>& compensations_;
   commerce::metrics::Family<commerce::metrics::Gauge>& past_deadline_;
   commerce::metrics::Family<commerce::metrics::Gauge>& oldest_past_deadline_;
+
+  std::mutex finished_mutex_;  // scrapes may run concurrently
+  std::map<std::string, std::int64_t> finished_counts_;
+  std::optional<std::chrono::steady_clock::time_point> finished_counted_at_;
 };
 
 }  // namespace orchestration

@@ -231,10 +231,13 @@ std::vector<SagaRow> SagaRepository::list(pqxx::work& tx, const SagaFilter& f) {
 }
 
 std::map<std::string, std::int64_t> SagaRepository::count_by_state(pqxx::work& tx,
-                                                                   const std::string& type) {
+                                                                   const std::string& type,
+                                                                   bool finished) {
   std::map<std::string, std::int64_t> counts;
-  for (const auto& r : commerce::store::exec(
-           tx, "SELECT state, count(*) FROM sagas WHERE type = $1 GROUP BY state", type)) {
+  const std::string sql = std::string("SELECT state, count(*) FROM sagas WHERE type = $1 AND ") +
+                          (finished ? "finished_at IS NOT NULL" : "finished_at IS NULL") +
+                          " GROUP BY state";
+  for (const auto& r : commerce::store::exec(tx, sql, type)) {
     counts[r[0].as<std::string>()] = r[1].as<std::int64_t>();
   }
   return counts;

@@ -75,7 +75,10 @@ class SagaRepository {
   std::optional<SagaRow> find(pqxx::work& tx, const std::string& id);
   std::vector<SagaStepRow> steps(pqxx::work& tx, const std::string& saga_id);
   std::vector<SagaRow> list(pqxx::work& tx, const SagaFilter& filter);
-  std::map<std::string, std::int64_t> count_by_state(pqxx::work& tx, const std::string& type);
+  // Sagas per state: `finished` false counts running sagas (the partial index of running sagas
+  // serves it: cheap at every scrape); true counts finished ones (every saga ever run: a scan).
+  std::map<std::string, std::int64_t> count_by_state(pqxx::work& tx, const std::string& type,
+                                                     bool finished);
 };
 
 std::int64_t to_epoch_ms(TimePoint t);
