@@ -15,7 +15,8 @@ namespace {
 
 struct State {
   std::mutex mutex;
-  std::string agent;
+  // Shared, never changed in place: a line is formatted outside the lock without copying it.
+  std::shared_ptr<const std::string> agent = std::make_shared<const std::string>();
   std::shared_ptr<spdlog::logger> logger;
   std::atomic<int> min_level{static_cast<int>(Level::info)};
 };
@@ -108,7 +109,7 @@ void init(const std::string& agent, const std::string& level) {
                                 "\"");
   auto& s = state();
   std::lock_guard lock(s.mutex);
-  s.agent = agent;
+  s.agent = std::make_shared<const std::string>(agent);
   if (!s.logger) s.logger = make_logger();
   s.min_level = static_cast<int>(parsed);
 }
@@ -251,13 +252,14 @@ void write(Level level, std::string_view message, const Fields& fields) {
   auto& s = state();
   if (static_cast<int>(level) < s.min_level.load(std::memory_order_relaxed)) return;
   std::shared_ptr<spdlog::logger> logger;
-  std::string line;
+  std::shared_ptr<const std::string> agent;
   {
     std::lock_guard lock(s.mutex);
     if (!s.logger) s.logger = make_logger();  // usable before init (tests, tools)
     logger = s.logger;
-    line = format_line(level, s.agent, message, t_context, fields);
+    agent = s.agent;
   }
+  const auto line = format_line(level, *agent, message, t_context, fields);
   logger->log(to_spdlog(level), spdlog::string_view_t(line));
 }
 
