@@ -61,15 +61,15 @@ std::string read_all(const std::filesystem::path& path) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-}  // namespace
+struct TreeEntry {
+  ProcessStat stat;
+  std::string group;
+};
 
-CpuByGroup sample_cpu_tree() {
+// This process and its descendants, by pid.
+std::unordered_map<int, TreeEntry> process_tree() {
   const long ticks = sysconf(_SC_CLK_TCK);
-  struct Entry {
-    ProcessStat stat;
-    std::string group;
-  };
-  std::unordered_map<int, Entry> all;
+  std::unordered_map<int, TreeEntry> all;
   std::error_code ec;
   for (const auto& dir : std::filesystem::directory_iterator("/proc", ec)) {
     const auto name = dir.path().filename().string();
@@ -79,20 +79,55 @@ CpuByGroup sample_cpu_tree() {
     all[stat->pid] = {*stat, process_group(read_all(dir.path() / "cmdline"))};
   }
   const int self = getpid();
-  CpuByGroup out;
+  std::unordered_map<int, TreeEntry> ours;
   for (const auto& [pid, entry] : all) {
     // Ours when an ancestor is this process (bounded walk: pid 1 ends it).
-    bool ours = pid == self;
-    for (int p = entry.stat.ppid, hops = 0; !ours && p > 1 && hops < 64; ++hops) {
-      if (p == self) ours = true;
+    bool mine = pid == self;
+    for (int p = entry.stat.ppid, hops = 0; !mine && p > 1 && hops < 64; ++hops) {
+      if (p == self) mine = true;
       auto parent = all.find(p);
       if (parent == all.end()) break;
       p = parent->second.stat.ppid;
     }
-    if (ours)
-      out[pid == self ? "load generator (fleetctl)" : entry.group] += entry.stat.cpu_seconds;
+    if (mine) ours.emplace(pid, entry);
+  }
+  return ours;
+}
+
+}  // namespace
+
+CpuByGroup sample_cpu_tree() {
+  const int self = getpid();
+  CpuByGroup out;
+  for (const auto& [pid, entry] : process_tree()) {
+    out[pid == self ? "load generator (fleetctl)" : entry.group] += entry.stat.cpu_seconds;
   }
   return out;
+}
+
+bool is_jit_compiler_thread(const std::string& thread_name) {
+  return thread_name.size() > 2 &&
+         (thread_name[0] == 'C' && (thread_name[1] == '1' || thread_name[1] == '2')) &&
+         thread_name.find(" CompilerThre") == 2;
+}
+
+double jit_compiler_seconds() {
+  const long ticks = sysconf(_SC_CLK_TCK);
+  double total = 0;
+  for (const auto& [pid, entry] : process_tree()) {
+    if (entry.group != "java") continue;
+    std::error_code ec;
+    const std::filesystem::path tasks = "/proc/" + std::to_string(pid) + "/task";
+    for (const auto& task : std::filesystem::directory_iterator(tasks, ec)) {
+      std::string comm = read_all(task.path() / "comm");
+      while (!comm.empty() && comm.back() == '\n') comm.pop_back();
+      if (!is_jit_compiler_thread(comm)) continue;
+      if (auto stat = parse_proc_stat(read_all(task.path() / "stat"), ticks)) {
+        total += stat->cpu_seconds;
+      }
+    }
+  }
+  return total;
 }
 
 CpuByGroup cpu_spent(const CpuByGroup& before, const CpuByGroup& after) {

@@ -24,6 +24,13 @@ std::string process_group(const std::string& cmdline);
 using CpuByGroup = std::map<std::string, double>;
 CpuByGroup sample_cpu_tree();
 
+// A JVM thread that compiles bytecode ("C1 CompilerThre", "C2 CompilerThre": the kernel keeps 15
+// characters of a thread's name).
+bool is_jit_compiler_thread(const std::string& thread_name);
+
+// CPU seconds the JIT compilers of this process's descendant JVMs (Apache Kafka) have used, now.
+double jit_compiler_seconds();
+
 // after - before, per group (groups that vanished count as zero).
 CpuByGroup cpu_spent(const CpuByGroup& before, const CpuByGroup& after);
 

@@ -82,5 +82,19 @@ TEST(SampleCpuTree, CountsThisProcess) {
   EXPECT_GT(sample["load generator (fleetctl)"], 0.0);
 }
 
+TEST(JitCompilerThread, KnowsTheJvmsCompilerThreadsByName) {
+  // HotSpot's names as the kernel keeps them (15 characters).
+  EXPECT_TRUE(is_jit_compiler_thread("C2 CompilerThre"));
+  EXPECT_TRUE(is_jit_compiler_thread("C1 CompilerThre"));
+  EXPECT_FALSE(is_jit_compiler_thread("VM Thread"));
+  EXPECT_FALSE(is_jit_compiler_thread("data-plane-kafk"));
+  EXPECT_FALSE(is_jit_compiler_thread("C3 CompilerThre"));
+  EXPECT_FALSE(is_jit_compiler_thread(""));
+}
+
+TEST(JitCompilerSeconds, IsZeroWithoutAJvmBelowThisProcess) {
+  EXPECT_EQ(jit_compiler_seconds(), 0.0);
+}
+
 }  // namespace
 }  // namespace fleetctl
