@@ -14,6 +14,7 @@ int main() {
 
     order::OrderRepository orders;
     order::PriceCatalogueRepository prices;
+    order::PriceCache price_cache;
     order::ProductDirectory products(agent.http_client(),
                                      agent.config().get("AGENT_URL_PRODUCT", ""));
 
@@ -28,7 +29,7 @@ int main() {
     }
     agent.subscribe({topics::commands("order"), topics::events("product")});
 
-    order::HttpRoutes routes(agent.db(), orders, prices, products, metrics);
+    order::HttpRoutes routes(agent.db(), orders, prices, price_cache, products, metrics);
     routes.register_on(agent.api());
     return agent.run();
   });

@@ -61,9 +61,14 @@ nlohmann::json order_json(const OrderRecord& o, bool with_details) {
 }
 
 HttpRoutes::HttpRoutes(commerce::store::ConnectionPool& db, OrderRepository& orders,
-                       PriceCatalogueRepository& prices, ProductDirectory& products,
-                       OrderMetrics& metrics)
-    : db_(db), orders_(orders), prices_(prices), products_(products), metrics_(metrics) {}
+                       PriceCatalogueRepository& prices, PriceCache& price_cache,
+                       ProductDirectory& products, OrderMetrics& metrics)
+    : db_(db),
+      orders_(orders),
+      prices_(prices),
+      price_cache_(price_cache),
+      products_(products),
+      metrics_(metrics) {}
 
 void HttpRoutes::register_on(commerce::http::Router& router) {
   router.add("POST", "/v1/orders", [this](const Request& r) { return place_order(r); });
@@ -83,10 +88,11 @@ Response HttpRoutes::place_order(const Request& request) {
   }
   const auto& placing = std::get<PlaceOrderRequest>(parsed);
 
-  // Prices come from our catalogue, read just before the placing statement (as a transaction
-  // at READ COMMITTED would: nothing is locked), each one autocommitted: two round trips in all.
-  // A miss asks the product agent, remembers the answer, and places again; a SKU it does not
-  // know either is priced as unknown.
+  // Prices come from our catalogue: from this process's memory when it holds every SKU (the
+  // placing statement checks they still hold, so a single round trip places the order), read
+  // from product_prices otherwise or when a held price proved stale or did not price. A miss asks
+  // the product agent, remembers the answer, and places again; a SKU it does not know either is
+  // priced as unknown.
   std::vector<std::string> skus;
   for (const auto& line : placing.lines) skus.push_back(line.sku);
   const auto order_id = commerce::core::uuid_v7();
@@ -98,47 +104,66 @@ Response HttpRoutes::place_order(const Request& request) {
     idempotency = IdempotencyKey{*key, commerce::core::sha256_hex(request.body)};
   }
   bool replayed = false;
+  bool contended = false;  // prices changed under every attempt
   std::optional<OrderRecord> placed;
   std::optional<PricingError> rejected;
   std::vector<std::string> missing;
   auto place = [&](bool looked_up) {
-    placed.reset();
-    replayed = false;
-    rejected.reset();
-    missing.clear();
-    Catalogue catalogue;
-    db_.autocommit(
-        [&](pqxx::transaction_base& tx) { catalogue = prices_.find(tx, merchant_id, skus); });
-    for (const auto& sku : skus) {
-      if (!catalogue.count(sku)) missing.push_back(sku);
-    }
-    if (!missing.empty() && !looked_up) return;  // nothing written
-    auto priced = price(placing.lines, catalogue);
-    if (auto* error = std::get_if<PricingError>(&priced)) {
-      rejected = *error;
+    constexpr int kAttempts = 3;
+    for (int attempt = 0; attempt < kAttempts; ++attempt) {
+      placed.reset();
+      replayed = false;
+      rejected.reset();
+      missing.clear();
+      auto held = attempt == 0 ? price_cache_.find(merchant_id, skus) : std::nullopt;
+      Catalogue catalogue;
+      if (held) {
+        catalogue = std::move(*held);
+      } else {
+        db_.autocommit(
+            [&](pqxx::transaction_base& tx) { catalogue = prices_.find(tx, merchant_id, skus); });
+        price_cache_.remember(merchant_id, catalogue);
+      }
+      for (const auto& sku : skus) {
+        if (!catalogue.count(sku)) missing.push_back(sku);
+      }
+      if (!missing.empty() && !looked_up) return;  // nothing written
+      auto priced = price(placing.lines, catalogue);
+      if (auto* error = std::get_if<PricingError>(&priced)) {
+        if (held) continue;  // refused on what memory held: ask the catalogue itself
+        rejected = *error;
+        return;
+      }
+      const auto& priced_order = std::get<PricedOrder>(priced);
+      const auto event = commerce::store::outbox_row(
+          commerce::bus::topics::events("order"), order_id,
+          commerce::bus::make_envelope("order.OrderPlaced", merchant_id,
+                                       order_placed_payload(order_id, placing.customer_email,
+                                                            priced_order, placing.card_token),
+                                       nullptr, request.header("traceparent")));
+      OrderRepository::Inserted inserted;
+      db_.autocommit([&](pqxx::transaction_base& tx) {
+        inserted = orders_.insert(tx, order_id, merchant_id, placing.customer_email, priced_order,
+                                  catalogue, placing.card_token, idempotency, event);
+      });
+      if (inserted.stale_prices) {
+        price_cache_.forget(merchant_id, skus);
+        continue;
+      }
+      placed = std::move(inserted.order);
+      if (!placed) {
+        // Placed before under this key: answer as that POST was answered; nothing new happens.
+        db_.read([&](pqxx::work& tx) {
+          placed = orders_.find_by_idempotency_key(tx, merchant_id, idempotency->key);
+        });
+        replayed = true;
+      }
       return;
     }
-    const auto& priced_order = std::get<PricedOrder>(priced);
-    const auto event = commerce::store::outbox_row(
-        commerce::bus::topics::events("order"), order_id,
-        commerce::bus::make_envelope("order.OrderPlaced", merchant_id,
-                                     order_placed_payload(order_id, placing.customer_email,
-                                                          priced_order, placing.card_token),
-                                     nullptr, request.header("traceparent")));
-    db_.autocommit([&](pqxx::transaction_base& tx) {
-      placed = orders_.insert(tx, order_id, merchant_id, placing.customer_email, priced_order,
-                              placing.card_token, idempotency, event);
-    });
-    if (!placed) {
-      // Placed before under this key: answer as that POST was answered; nothing new happens.
-      db_.read([&](pqxx::work& tx) {
-        placed = orders_.find_by_idempotency_key(tx, merchant_id, idempotency->key);
-      });
-      replayed = true;
-    }
+    contended = true;
   };
   place(false);
-  if (!placed && !rejected && !replayed) {
+  if (!placed && !rejected && !replayed && !contended) {
     std::vector<CatalogueEntry> learnt;
     for (const auto& sku : missing) {
       try {
@@ -155,6 +180,9 @@ Response HttpRoutes::place_order(const Request& request) {
       });
     }
     place(true);
+  }
+  if (contended) {
+    return Response::error(503, "retry", "the catalogue changed while placing the order; retry");
   }
   if (rejected) {
     auto error = nlohmann::json{

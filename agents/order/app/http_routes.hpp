@@ -20,7 +20,8 @@ namespace order {
 class HttpRoutes {
  public:
   HttpRoutes(commerce::store::ConnectionPool& db, OrderRepository& orders,
-             PriceCatalogueRepository& prices, ProductDirectory& products, OrderMetrics& metrics);
+             PriceCatalogueRepository& prices, PriceCache& price_cache, ProductDirectory& products,
+             OrderMetrics& metrics);
   void register_on(commerce::http::Router& router);
 
   commerce::http::Response place_order(const commerce::http::Request& request);
@@ -31,6 +32,7 @@ class HttpRoutes {
   commerce::store::ConnectionPool& db_;
   OrderRepository& orders_;
   PriceCatalogueRepository& prices_;
+  PriceCache& price_cache_;
   ProductDirectory& products_;
   OrderMetrics& metrics_;
 };

@@ -48,10 +48,11 @@ OrderRecord as_placed(const OrderRecord& order) {
   return placed;
 }
 
-std::optional<OrderRecord> OrderRepository::insert(
+OrderRepository::Inserted OrderRepository::insert(
     pqxx::transaction_base& tx, const std::string& id, const std::string& merchant_id,
-    const std::string& customer_email, const PricedOrder& priced, const std::string& card_token,
-    const std::optional<IdempotencyKey>& idempotency, const commerce::store::OutboxRow& placed) {
+    const std::string& customer_email, const PricedOrder& priced, const Catalogue& prices,
+    const std::string& card_token, const std::optional<IdempotencyKey>& idempotency,
+    const commerce::store::OutboxRow& placed) {
   // The lines as one text array per column (line numbers are their positions).
   std::vector<std::string> skus, titles, quantities, unit_prices, line_totals;
   for (const auto& line : priced.lines) {
@@ -61,19 +62,39 @@ std::optional<OrderRecord> OrderRepository::insert(
     unit_prices.push_back(std::to_string(line.unit_price.amount_minor));
     line_totals.push_back(std::to_string(line.line_total.amount_minor));
   }
+  // The entries priced from, one array per column, to be found unchanged in product_prices.
+  std::vector<std::string> p_skus, p_products, p_titles, p_amounts, p_currencies, p_active;
+  for (const auto& [sku, entry] : prices) {
+    p_skus.push_back(sku);
+    p_products.push_back(entry.product_id);
+    p_titles.push_back(entry.title);
+    p_amounts.push_back(std::to_string(entry.price.amount_minor));
+    p_currencies.push_back(entry.price.currency);
+    p_active.push_back(entry.active ? "t" : "f");
+  }
   const nlohmann::json detail = {
       {"total", {{"amount_minor", priced.total.amount_minor}, {"currency", priced.total.currency}}},
       {"lines", priced.lines.size()}};
   // Order, lines, the "placed" entry and OrderPlaced in the outbox in one autocommitted
   // statement: two round trips fewer than BEGIN and COMMIT around it, and one for the outbox.
-  // A repeated idempotency key inserts nothing (no lines, timeline or message): no row back.
-  // Without a relay in this process the statement wakes the standing-by instance's relay.
+  // It first checks, in the same snapshot, that the prices still hold (`fresh`): the entries may
+  // come from this process's memory. A stale price or a repeated idempotency key inserts nothing
+  // (no lines, timeline or message). Without a relay in this process the statement wakes the
+  // standing-by instance's relay.
   auto statement = [](const std::string& wake) {
-    return "WITH o AS ("
+    return "WITH fresh AS ("
+           "  SELECT count(*) = cardinality($20::text[]) AS ok FROM product_prices p "
+           "  JOIN unnest($20::text[], $21::text[], $22::text[], $23::bigint[], $24::text[], "
+           "  $25::boolean[]) AS c(sku, product_id, title, amount_minor, currency, active) "
+           "  ON p.merchant_id = $2 AND p.sku = c.sku AND p.product_id = c.product_id "
+           "  AND p.title = c.title AND p.amount_minor = c.amount_minor "
+           "  AND p.currency = c.currency AND p.active = c.active), "
+           "o AS ("
            "  INSERT INTO orders (id, merchant_id, status, customer_email, currency, "
            "  total_minor, card_token, placed_at, updated_at, idempotency_key, request_hash) "
-           "  VALUES ($1, $2, 'pending', $3, $4, $5, $6, clock_timestamp(), clock_timestamp(), "
-           "  $9, $10) ON CONFLICT (merchant_id, idempotency_key) DO NOTHING "
+           "  SELECT $1::uuid, $2, 'pending', $3, $4, $5::bigint, $6, clock_timestamp(), "
+           "  clock_timestamp(), $9, $10 FROM fresh WHERE fresh.ok "
+           "  ON CONFLICT (merchant_id, idempotency_key) DO NOTHING "
            "  RETURNING id, merchant_id, placed_at), "
            "l AS ("
            "  INSERT INTO order_lines (order_id, line_no, merchant_id, sku, title, quantity, "
@@ -87,21 +108,26 @@ std::optional<OrderRecord> OrderRepository::insert(
            "  INSERT INTO order_timeline (order_id, merchant_id, at, event, detail) "
            "  SELECT id, merchant_id, placed_at, 'placed', $8::jsonb FROM o), "
            "appended AS (" +
-           commerce::store::outbox_insert_sql(11, "o") + ") SELECT " + rfc3339("placed_at") +
-           ", (SELECT " + wake + " FROM appended LIMIT 1) FROM o";
+           commerce::store::outbox_insert_sql(11, "o") + ") SELECT fresh.ok, (SELECT " +
+           rfc3339("placed_at") + " FROM o), (SELECT " + wake +
+           " FROM appended LIMIT 1) FROM fresh";
   };
   static const std::string quiet = statement("NULL");
   static const std::string notifying = statement(commerce::store::outbox_notify_sql());
-  auto inserted = commerce::store::exec(
+  using commerce::store::array_literal;
+  auto inserted = commerce::store::exec1(
       tx, commerce::store::relay_woken_in_process(tx) ? quiet : notifying, id, merchant_id,
       customer_email, priced.total.currency, priced.total.amount_minor, card_token,
-      commerce::store::array_literal(skus), detail.dump(),
+      array_literal(skus), detail.dump(),
       idempotency ? std::optional<std::string>(idempotency->key) : std::nullopt,
       idempotency ? std::optional<std::string>(idempotency->request_hash) : std::nullopt,
       placed.topic, placed.key, placed.message_id, placed.payload, placed.headers,
-      commerce::store::array_literal(titles), commerce::store::array_literal(quantities),
-      commerce::store::array_literal(unit_prices), commerce::store::array_literal(line_totals));
-  if (inserted.empty()) return std::nullopt;
+      array_literal(titles), array_literal(quantities), array_literal(unit_prices),
+      array_literal(line_totals), array_literal(p_skus), array_literal(p_products),
+      array_literal(p_titles), array_literal(p_amounts), array_literal(p_currencies),
+      array_literal(p_active));
+  if (!inserted[0].as<bool>()) return {std::nullopt, true};
+  if (inserted[1].is_null()) return {};
   OrderRecord order;
   order.id = id;
   order.merchant_id = merchant_id;
@@ -109,11 +135,11 @@ std::optional<OrderRecord> OrderRepository::insert(
   order.customer_email = customer_email;
   order.total = priced.total;
   order.card_token = card_token;
-  order.placed_at = inserted[0][0].as<std::string>();
+  order.placed_at = inserted[1].as<std::string>();
   order.lines = priced.lines;
   order.timeline.push_back(TimelineRow{order.placed_at, "placed", detail});
   if (idempotency) order.request_hash = idempotency->request_hash;
-  return order;
+  return {std::move(order), false};
 }
 
 std::optional<OrderRecord> OrderRepository::find(pqxx::transaction_base& tx,

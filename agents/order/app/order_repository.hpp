@@ -56,15 +56,21 @@ struct OrderPage {
 
 class OrderRepository {
  public:
+  // What an insert came to: the order as stored; or nothing, because a price it was priced from
+  // no longer holds (stale_prices), or because the merchant already has an order with this
+  // idempotency key (a retried POST).
+  struct Inserted {
+    std::optional<OrderRecord> order;
+    bool stale_prices = false;
+  };
   // Inserts the order, its lines, the "placed" timeline entry and `placed` (its OrderPlaced) in
-  // the outbox, in one statement: run it autocommitted. Returns the order as stored; nullopt
-  // when the merchant already has an order with this idempotency key (a retried POST).
-  std::optional<OrderRecord> insert(pqxx::transaction_base& tx, const std::string& id,
-                                    const std::string& merchant_id,
-                                    const std::string& customer_email, const PricedOrder& priced,
-                                    const std::string& card_token,
-                                    const std::optional<IdempotencyKey>& idempotency,
-                                    const commerce::store::OutboxRow& placed);
+  // the outbox, in one statement: run it autocommitted. `prices` are the catalogue entries it was
+  // priced from: the statement inserts only if product_prices still holds each of them.
+  Inserted insert(pqxx::transaction_base& tx, const std::string& id, const std::string& merchant_id,
+                  const std::string& customer_email, const PricedOrder& priced,
+                  const Catalogue& prices, const std::string& card_token,
+                  const std::optional<IdempotencyKey>& idempotency,
+                  const commerce::store::OutboxRow& placed);
   // The order a POST with this idempotency key created, with lines, timeline and request hash.
   std::optional<OrderRecord> find_by_idempotency_key(pqxx::transaction_base& tx,
                                                      const std::string& merchant_id,

@@ -57,6 +57,37 @@ void PriceCatalogueRepository::remember(pqxx::work& tx, const std::string& merch
       merchant_id, e.sku, e.product_id, e.title, e.price.amount_minor, e.price.currency, e.active);
 }
 
+std::string PriceCache::key(const std::string& merchant_id, const std::string& sku) {
+  std::string k;
+  k.reserve(merchant_id.size() + sku.size() + 1);
+  k.append(merchant_id).push_back('\0');  // neither holds a NUL
+  return k.append(sku);
+}
+
+std::optional<Catalogue> PriceCache::find(const std::string& merchant_id,
+                                          const std::vector<std::string>& skus) const {
+  Catalogue found;
+  std::lock_guard lock(mutex_);
+  for (const auto& sku : skus) {
+    auto it = entries_.find(key(merchant_id, sku));
+    if (it == entries_.end()) return std::nullopt;
+    found.emplace(sku, it->second);
+  }
+  return found;
+}
+
+void PriceCache::remember(const std::string& merchant_id, const Catalogue& entries) {
+  std::lock_guard lock(mutex_);
+  // Bounded the simple way: a full cache starts again (each entry costs one read to relearn).
+  if (entries_.size() + entries.size() > capacity_) entries_.clear();
+  for (const auto& [sku, entry] : entries) entries_.insert_or_assign(key(merchant_id, sku), entry);
+}
+
+void PriceCache::forget(const std::string& merchant_id, const std::vector<std::string>& skus) {
+  std::lock_guard lock(mutex_);
+  for (const auto& sku : skus) entries_.erase(key(merchant_id, sku));
+}
+
 std::optional<CatalogueEntry> catalogue_entry_from_json(const nlohmann::json& p) {
   if (!p.is_object()) return std::nullopt;
   CatalogueEntry e;

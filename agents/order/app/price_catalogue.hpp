@@ -1,11 +1,13 @@
 #pragma once
 // The order agent's own price catalogue (product_prices), fed by product events, and the
 // product agent's internal API asked on a miss.
+#include <mutex>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <pqxx/pqxx>
 #include <stdexcept>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "domain/pricing.hpp"
@@ -25,6 +27,25 @@ class PriceCatalogueRepository {
                            const CatalogueEntry& entry, const std::string& occurred_at);
   // Learnt from the product agent on a miss; an event that arrived meanwhile wins.
   void remember(pqxx::work& tx, const std::string& merchant_id, const CatalogueEntry& entry);
+};
+
+// Catalogue entries this process has read, so placing an order need not read them first. An entry
+// may be stale (another instance applied a product event): the placing statement checks that
+// every entry it priced from still matches product_prices, and places nothing otherwise.
+class PriceCache {
+ public:
+  explicit PriceCache(std::size_t capacity = 100'000) : capacity_(capacity) {}
+  // An entry for each of `skus`, or nullopt unless all are held.
+  std::optional<Catalogue> find(const std::string& merchant_id,
+                                const std::vector<std::string>& skus) const;
+  void remember(const std::string& merchant_id, const Catalogue& entries);
+  void forget(const std::string& merchant_id, const std::vector<std::string>& skus);
+
+ private:
+  static std::string key(const std::string& merchant_id, const std::string& sku);
+  mutable std::mutex mutex_;
+  std::size_t capacity_;
+  std::unordered_map<std::string, CatalogueEntry> entries_;
 };
 
 // The product agent could not be asked (down, timed out, or answered nonsense).

@@ -401,6 +401,15 @@ TEST(OrderAgent, CatalogueFollowsProductEventsNewestFirst) {
       },
       20s));
   expect_error(post_order(m, order_body({{"EVT", 1}})), 422, "product_inactive", "EVT");
+
+  // Active again at another price: what the agent last read (inactive, 500) is not what it
+  // prices from once the catalogue says otherwise.
+  pub.publish("commerce.product.events", "EVT", "product.ProductUpdated", m, product(650, true));
+  ASSERT_TRUE(commerce::stack::wait_until([&] { return catalogued_price(m, "EVT") == 650; }, 20s));
+  r = post_order(m, order_body({{"EVT", 2}}));
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(json::parse(r.body)["total"]["amount_minor"], 1300);
+  EXPECT_EQ(json::parse(r.body)["lines"][0]["unit_price"]["amount_minor"], 650);
 }
 
 TEST(OrderAgent, ListsOrdersNewestFirstInPages) {
