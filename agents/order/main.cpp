@@ -1,6 +1,7 @@
 // The order agent's composition root: wiring only.
 #include "app/http_routes.hpp"
 #include "app/message_handlers.hpp"
+#include "app/order_placement.hpp"
 #include "app/order_repository.hpp"
 #include "app/price_catalogue.hpp"
 #include "commerce/bus/topics.hpp"
@@ -29,7 +30,8 @@ int main() {
     }
     agent.subscribe({topics::commands("order"), topics::events("product")});
 
-    order::HttpRoutes routes(agent.db(), orders, prices, price_cache, products, metrics);
+    order::OrderPlacement placement(agent.db(), orders, prices, price_cache, products);
+    order::HttpRoutes routes(agent.db(), orders, placement, metrics);
     routes.register_on(agent.api());
     return agent.run();
   });

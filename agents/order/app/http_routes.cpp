@@ -61,14 +61,8 @@ nlohmann::json order_json(const OrderRecord& o, bool with_details) {
 }
 
 HttpRoutes::HttpRoutes(commerce::store::ConnectionPool& db, OrderRepository& orders,
-                       PriceCatalogueRepository& prices, PriceCache& price_cache,
-                       ProductDirectory& products, OrderMetrics& metrics)
-    : db_(db),
-      orders_(orders),
-      prices_(prices),
-      price_cache_(price_cache),
-      products_(products),
-      metrics_(metrics) {}
+                       OrderPlacement& placement, OrderMetrics& metrics)
+    : db_(db), orders_(orders), placement_(placement), metrics_(metrics) {}
 
 void HttpRoutes::register_on(commerce::http::Router& router) {
   router.add("POST", "/v1/orders", [this](const Request& r) { return place_order(r); });
@@ -88,13 +82,6 @@ Response HttpRoutes::place_order(const Request& request) {
   }
   const auto& placing = std::get<PlaceOrderRequest>(parsed);
 
-  // Prices come from our catalogue: from this process's memory when it holds every SKU (the
-  // placing statement checks they still hold, so a single round trip places the order), read
-  // from product_prices otherwise or when a held price proved stale or did not price. A miss asks
-  // the product agent, remembers the answer, and places again; a SKU it does not know either is
-  // priced as unknown.
-  std::vector<std::string> skus;
-  for (const auto& line : placing.lines) skus.push_back(line.sku);
   const auto order_id = commerce::core::uuid_v7();
   // The caller's Idempotency-Key (forwarded by the gateway, which leaves this route's keys to
   // us): claimed by the order's own insert, so a retried POST gets its first order, and the same
@@ -103,110 +90,43 @@ Response HttpRoutes::place_order(const Request& request) {
   if (auto key = request.headers.get("Idempotency-Key"); key && !key->empty()) {
     idempotency = IdempotencyKey{*key, commerce::core::sha256_hex(request.body)};
   }
-  bool replayed = false;
-  bool contended = false;  // prices changed under every attempt
-  std::optional<OrderRecord> placed;
-  std::optional<PricingError> rejected;
-  std::vector<std::string> missing;
-  auto place = [&](bool looked_up) {
-    constexpr int kAttempts = 3;
-    for (int attempt = 0; attempt < kAttempts; ++attempt) {
-      placed.reset();
-      replayed = false;
-      rejected.reset();
-      missing.clear();
-      auto held = attempt == 0 ? price_cache_.find(merchant_id, skus) : std::nullopt;
-      Catalogue catalogue;
-      if (held) {
-        catalogue = std::move(*held);
-      } else {
-        db_.autocommit(
-            [&](pqxx::transaction_base& tx) { catalogue = prices_.find(tx, merchant_id, skus); });
-        price_cache_.remember(merchant_id, catalogue);
-      }
-      for (const auto& sku : skus) {
-        if (!catalogue.count(sku)) missing.push_back(sku);
-      }
-      if (!missing.empty() && !looked_up) return;  // nothing written
-      auto priced = price(placing.lines, catalogue);
-      if (auto* error = std::get_if<PricingError>(&priced)) {
-        if (held) continue;  // refused on what memory held: ask the catalogue itself
-        rejected = *error;
-        return;
-      }
-      const auto& priced_order = std::get<PricedOrder>(priced);
-      const auto event = commerce::store::outbox_row(
-          commerce::bus::topics::events("order"), order_id,
-          commerce::bus::make_envelope("order.OrderPlaced", merchant_id,
-                                       order_placed_payload(order_id, placing.customer_email,
-                                                            priced_order, placing.card_token),
-                                       nullptr, request.header("traceparent")));
-      OrderRepository::Inserted inserted;
-      db_.autocommit([&](pqxx::transaction_base& tx) {
-        inserted = orders_.insert(tx, order_id, merchant_id, placing.customer_email, priced_order,
-                                  catalogue, placing.card_token, idempotency, event);
-      });
-      if (inserted.stale_prices) {
-        price_cache_.forget(merchant_id, skus);
-        continue;
-      }
-      placed = std::move(inserted.order);
-      if (!placed) {
-        // Placed before under this key: answer as that POST was answered; nothing new happens.
-        db_.read([&](pqxx::work& tx) {
-          placed = orders_.find_by_idempotency_key(tx, merchant_id, idempotency->key);
-        });
-        replayed = true;
-      }
-      return;
+  auto placement =
+      placement_.place(order_id, merchant_id, placing, idempotency, request.header("traceparent"));
+  using Outcome = Placement::Outcome;
+  switch (placement.outcome) {
+    case Outcome::unreachable:
+      return Response::error(503, "dependency_unavailable",
+                             "the product catalogue cannot be reached; retry later");
+    case Outcome::contended:
+      return Response::error(503, "retry", "the catalogue changed while placing the order; retry");
+    case Outcome::rejected: {
+      const auto& refusal = *placement.refusal;
+      auto error = nlohmann::json{
+          {"error",
+           {{"code", refusal.code}, {"message", refusal.message}, {"field", refusal.field}}}};
+      return Response::json(422, error);
     }
-    contended = true;
-  };
-  place(false);
-  if (!placed && !rejected && !replayed && !contended) {
-    std::vector<CatalogueEntry> learnt;
-    for (const auto& sku : missing) {
-      try {
-        if (auto entry = products_.lookup(merchant_id, sku)) learnt.push_back(*entry);
-      } catch (const ProductDirectoryUnavailable& e) {
-        commerce::log::warn("product lookup failed", {{"sku", sku}, {"error", e.what()}});
-        return Response::error(503, "dependency_unavailable",
-                               "the product catalogue cannot be reached; retry later");
+    case Outcome::replayed: {
+      const auto& first = placement.order;
+      if (!first) {
+        return Response::error(503, "retry", "the order for this Idempotency-Key is settling");
       }
+      if (first->request_hash && *first->request_hash != idempotency->request_hash) {
+        return Response::error(409, "idempotency_key_reused",
+                               "Idempotency-Key was used before with another request");
+      }
+      commerce::log::info("order placed before under this idempotency key",
+                          {{"order_id", first->id}, {"merchant_id", merchant_id}});
+      auto replay = Response::json(201, order_json(as_placed(*first), true));
+      replay.headers.set("Idempotent-Replayed", "true");
+      return replay;
     }
-    if (!learnt.empty()) {
-      db_.transact([&](pqxx::work& tx) {
-        for (const auto& entry : learnt) prices_.remember(tx, merchant_id, entry);
-      });
-    }
-    place(true);
-  }
-  if (contended) {
-    return Response::error(503, "retry", "the catalogue changed while placing the order; retry");
-  }
-  if (rejected) {
-    auto error = nlohmann::json{
-        {"error",
-         {{"code", rejected->code}, {"message", rejected->message}, {"field", rejected->field}}}};
-    return Response::json(422, error);
-  }
-  if (replayed) {
-    if (!placed) {
-      return Response::error(503, "retry", "the order for this Idempotency-Key is settling");
-    }
-    if (placed->request_hash && *placed->request_hash != idempotency->request_hash) {
-      return Response::error(409, "idempotency_key_reused",
-                             "Idempotency-Key was used before with another request");
-    }
-    commerce::log::info("order placed before under this idempotency key",
-                        {{"order_id", placed->id}, {"merchant_id", merchant_id}});
-    auto replay = Response::json(201, order_json(as_placed(*placed), true));
-    replay.headers.set("Idempotent-Replayed", "true");
-    return replay;
+    case Outcome::placed:
+      break;
   }
   metrics_.placed();  // after the commit: an order counts once it exists
   commerce::log::info("order placed", {{"order_id", order_id}, {"merchant_id", merchant_id}});
-  return Response::json(201, order_json(*placed, true));
+  return Response::json(201, order_json(*placement.order, true));
 }
 
 Response HttpRoutes::get_order(const Request& request) {

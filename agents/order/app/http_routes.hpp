@@ -3,8 +3,8 @@
 #include <string>
 
 #include "app/order_metrics.hpp"
+#include "app/order_placement.hpp"
 #include "app/order_repository.hpp"
-#include "app/price_catalogue.hpp"
 
 namespace commerce::http {
 class Router;
@@ -20,8 +20,7 @@ namespace order {
 class HttpRoutes {
  public:
   HttpRoutes(commerce::store::ConnectionPool& db, OrderRepository& orders,
-             PriceCatalogueRepository& prices, PriceCache& price_cache, ProductDirectory& products,
-             OrderMetrics& metrics);
+             OrderPlacement& placement, OrderMetrics& metrics);
   void register_on(commerce::http::Router& router);
 
   commerce::http::Response place_order(const commerce::http::Request& request);
@@ -31,9 +30,7 @@ class HttpRoutes {
  private:
   commerce::store::ConnectionPool& db_;
   OrderRepository& orders_;
-  PriceCatalogueRepository& prices_;
-  PriceCache& price_cache_;
-  ProductDirectory& products_;
+  OrderPlacement& placement_;
   OrderMetrics& metrics_;
 };
 
