@@ -447,4 +447,23 @@ TEST(OrderAgent, ListsOrdersNewestFirstInPages) {
   expect_error(get(m, "/v1/orders?cursor=zzz"), 422, "validation_failed", "cursor");
 }
 
+// Last in this file: it stops the product agent for the rest of the run.
+TEST(OrderAgent, AMissThatTheProductAgentCannotAnswerIs503AndPlacesNothing) {
+  if (stack().product_api.empty()) GTEST_SKIP() << "the product agent is not built";
+  const auto m = new_merchant();
+  add_product(m, "KNOWN", 100);
+  ASSERT_TRUE(commerce::stack::wait_until([&] { return catalogued(m, "KNOWN"); }, 20s));
+  for (const auto& instance : stack().fleet->instances()) {
+    if (instance.rfind("product-", 0) == 0) stack().fleet->stop(instance);
+  }
+  // A SKU the catalogue has never seen must be asked of the product agent, which is down.
+  expect_error(post_order(m, order_body({{"KNOWN", 1}, {"NEVER-SEEN", 1}})), 503,
+               "dependency_unavailable", "catalogue");
+  EXPECT_TRUE(json::parse(get(m, "/v1/orders").body)["orders"].empty());
+  // What the catalogue holds still prices without it.
+  auto r = post_order(m, order_body({{"KNOWN", 2}}));
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(json::parse(r.body)["total"]["amount_minor"], 200);
+}
+
 }  // namespace
