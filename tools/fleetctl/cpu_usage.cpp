@@ -106,9 +106,8 @@ CpuByGroup sample_cpu_tree() {
 }
 
 bool is_jit_compiler_thread(const std::string& thread_name) {
-  return thread_name.size() > 2 &&
-         (thread_name[0] == 'C' && (thread_name[1] == '1' || thread_name[1] == '2')) &&
-         thread_name.find(" CompilerThre") == 2;
+  return thread_name.rfind("C1 CompilerThre", 0) == 0 ||
+         thread_name.rfind("C2 CompilerThre", 0) == 0;
 }
 
 double jit_compiler_seconds() {

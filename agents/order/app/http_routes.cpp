@@ -2,8 +2,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "commerce/bus/envelope.hpp"
-#include "commerce/bus/topics.hpp"
 #include "commerce/core/ids.hpp"
 #include "commerce/http/http.hpp"
 #include "commerce/log/log.hpp"
