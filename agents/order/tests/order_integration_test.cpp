@@ -236,8 +236,9 @@ TEST(OrderAgent, ARepeatedIdempotencyKeyGetsTheFirstOrderAndNothingNew) {
   for (const auto& r : answers) {
     EXPECT_EQ(r.body, originals[0]);
     if (r.body != originals[0]) continue;
-    if (r.headers.get("Idempotent-Replayed"))
+    if (r.headers.get("Idempotent-Replayed")) {
       EXPECT_EQ(r.headers.get("Idempotent-Replayed"), "true");
+    }
   }
   ASSERT_TRUE(stack().events->await("order.OrderPlaced", id));
 

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "commerce/bus/kafka.hpp"
+#include "commerce/core/thread_name.hpp"
 #include "commerce/log/log.hpp"
 #include "consumer_metrics.hpp"
 #include "rdkafka_util.hpp"
@@ -355,7 +356,10 @@ struct Consumer::Impl {
     {
       std::vector<std::jthread> helpers;
       for (std::size_t i = 1; i < lanes.size(); ++i) {
-        helpers.emplace_back([&, i] { attempts[i].outcome = call(lanes[i], &attempts[i].error); });
+        helpers.emplace_back([&, i] {
+          core::name_this_thread("bus-lane");
+          attempts[i].outcome = call(lanes[i], &attempts[i].error);
+        });
       }
       attempts[0].outcome = call(lanes[0], &attempts[0].error);
     }  // joins the helpers
@@ -567,7 +571,10 @@ void Consumer::start() {
   impl_->subscribe();
   impl_->started = true;
   impl_->running = true;
-  impl_->poller = std::thread([impl = impl_.get()] { impl->run(); });
+  impl_->poller = std::thread([impl = impl_.get()] {
+    core::name_this_thread("bus-consume");
+    impl->run();
+  });
 }
 
 void Consumer::stop() {

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "commerce/bus/kafka.hpp"
+#include "commerce/core/thread_name.hpp"
 #include "commerce/log/log.hpp"
 #include "rdkafka_util.hpp"
 
@@ -72,7 +73,10 @@ Producer::Producer(const BusConfig& config) : impl_(std::make_unique<Impl>()) {
   rd_kafka_conf_set_dr_msg_cb(conf.get(), &on_delivery_report);
   rd_kafka_conf_set_error_cb(conf.get(), &on_client_error);
   impl_->rk = detail::create_handle(RD_KAFKA_PRODUCER, std::move(conf));
-  impl_->poller = std::thread([impl = impl_.get()] { impl->poll_loop(); });
+  impl_->poller = std::thread([impl = impl_.get()] {
+    core::name_this_thread("bus-produce");
+    impl->poll_loop();
+  });
 }
 
 Producer::~Producer() {

@@ -17,6 +17,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "commerce/core/thread_name.hpp"
 #include "commerce/core/traceparent.hpp"
 #include "commerce/http/http.hpp"
 #include "commerce/log/log.hpp"
@@ -416,10 +417,17 @@ void ServerCore::start() {
   }
   port = acceptor.local_endpoint().port();
   started = true;
-  workers = std::make_unique<asio::thread_pool>(std::max(1, options.worker_threads));
+  {
+    // The pool's threads take the name of the thread that creates them.
+    core::ScopedThreadName name(options.thread_name + "-work");
+    workers = std::make_unique<asio::thread_pool>(std::max(1, options.worker_threads));
+  }
   do_accept();
   for (int i = 0; i < std::max(1, options.io_threads); ++i) {
-    io_threads.emplace_back([this] { ioc.run(); });
+    io_threads.emplace_back([this] {
+      core::name_this_thread(options.thread_name + "-io");
+      ioc.run();
+    });
   }
 }
 

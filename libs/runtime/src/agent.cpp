@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "commerce/bus/topics.hpp"
+#include "commerce/core/thread_name.hpp"
 #include "commerce/log/log.hpp"
 #include "runtime_detail.hpp"
 
@@ -186,9 +187,11 @@ struct Agent::Impl {
     return results;
   }
 
-  http::ServerOptions server_options(std::uint16_t port, int worker_threads) {
+  http::ServerOptions server_options(std::uint16_t port, int worker_threads,
+                                     std::string thread_name) {
     http::ServerOptions options;
     options.port = port;
+    options.thread_name = std::move(thread_name);
     options.worker_threads = worker_threads;
     options.on_response = [this](const http::Request& req, const http::Response& res,
                                  std::chrono::nanoseconds elapsed) {
@@ -214,6 +217,7 @@ struct Agent::Impl {
   void start_workers() {
     for (const auto& w : workers) {
       worker_threads.emplace_back([this, w](std::stop_token stop) {
+        core::name_this_thread(w.name);
         try {
           w.loop(stop);
         } catch (const std::exception& e) {
@@ -378,12 +382,12 @@ int Agent::run() {
                          }});
     i.start_workers();
 
-    i.admin_server =
-        std::make_unique<http::Server>(i.admin_router(), i.server_options(s.admin_port, 2));
+    i.admin_server = std::make_unique<http::Server>(i.admin_router(),
+                                                    i.server_options(s.admin_port, 2, "admin"));
     i.admin_server->start();
     if (i.api_used) {
-      i.api_server =
-          std::make_unique<http::Server>(i.api, i.server_options(s.api_port, s.http_workers));
+      i.api_server = std::make_unique<http::Server>(
+          i.api, i.server_options(s.api_port, s.http_workers, "api"));
       i.api_server->start();
     }
 

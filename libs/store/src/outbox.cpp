@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "commerce/core/ids.hpp"
+#include "commerce/core/thread_name.hpp"
 #include "commerce/log/log.hpp"
 #include "commerce/metrics/registry.hpp"
 #include "commerce/store/store.hpp"
@@ -345,7 +346,10 @@ void OutboxRelay::start() {
   impl_->stopping = false;
   std::uint64_t drained;
   (void)!::read(impl_->wake_fd, &drained, sizeof drained);
-  impl_->thread = std::thread([this] { impl_->run(); });
+  impl_->thread = std::thread([this] {
+    core::name_this_thread("outbox-relay");
+    impl_->run();
+  });
 }
 
 void OutboxRelay::stop() {

@@ -81,7 +81,8 @@ struct ServerOptions {
   std::chrono::milliseconds request_timeout{10000};  // read and handle: 408/503
   std::chrono::milliseconds idle_timeout{60000};     // keep-alive connections
   int io_threads = 1;
-  int worker_threads = 4;  // handlers run here, never on the io threads
+  int worker_threads = 4;            // handlers run here, never on the io threads
+  std::string thread_name = "http";  // threads are named <this>-io and <this>-work
   // Called after each response (metrics, access log). `route` is the matched pattern or "".
   std::function<void(const Request&, const Response&, std::chrono::nanoseconds)> on_response;
 };
