@@ -37,6 +37,7 @@ struct Settings {
   std::size_t pool_size = 8;
   int http_workers = 4;
   std::size_t consumer_lanes = 0;  // 0: the agent's own choice
+  std::chrono::milliseconds consumer_batch_wait{1};
   detail::InboxRetention inbox;
   // librdkafka properties applied over ours (KAFKA_CONSUMER_PROPERTIES, KAFKA_PRODUCER_PROPERTIES).
   std::map<std::string, std::string> consumer_properties;
@@ -80,6 +81,13 @@ Settings read_settings(const std::string& agent, const config::Config& c) {
         std::to_string(lanes) + "\"");
   }
   s.consumer_lanes = static_cast<std::size_t>(lanes);
+  // How long a consumer gathers more messages once one is in (one transaction for all of them).
+  const auto batch_wait = c.get_int("CONSUMER_BATCH_WAIT_MS", 1);
+  if (batch_wait < 0 || batch_wait > 1000) {
+    throw config::ConfigError("config: CONSUMER_BATCH_WAIT_MS must be between 0 and 1000, got \"" +
+                              std::to_string(batch_wait) + "\"");
+  }
+  s.consumer_batch_wait = std::chrono::milliseconds(batch_wait);
   // Redelivery is bounded by the topics' retention (7 days, deploy/topics.json): an id forgotten
   // sooner could be handled twice. So that is the least we accept; the default is twice it.
   const auto inbox_hours = c.get_int("INBOX_RETENTION_HOURS", 24 * 14);
@@ -368,6 +376,7 @@ int Agent::run() {
       options.dead_letter_topic = bus::topics::dlq(i.name);
       options.metrics = &i.metrics;
       options.lanes = s.consumer_lanes ? s.consumer_lanes : i.default_lanes;
+      options.batch_wait = s.consumer_batch_wait;
       options.message_types = i.dispatcher->handled_types();
       i.consumer = std::make_unique<bus::Consumer>(
           bus::BusConfig{s.brokers, i.name, s.consumer_properties}, std::move(options),

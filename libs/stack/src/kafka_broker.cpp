@@ -389,7 +389,14 @@ std::string shared_broker_bootstrap() {
 
 std::map<std::string, std::string> agent_settings_for(BrokerKind kind) {
   std::map<std::string, std::string> settings;
-  if (kind == BrokerKind::kafka) settings["KAFKA_CONSUMER_PROPERTIES"] = "fetch.wait.max.ms=100";
+  if (kind == BrokerKind::kafka) {
+    settings["KAFKA_CONSUMER_PROPERTIES"] = "fetch.wait.max.ms=100";
+    // Kafka answers a fetch as soon as one message is there: gathering 5 ms instead of 1 makes
+    // fewer, larger transactions. At 300/s, four pairs: 5 % less CPU per order and p50/p99
+    // 105/185 ms against 133/230 (session 12). On the development broker, which batches by
+    // itself, it only added latency.
+    settings["CONSUMER_BATCH_WAIT_MS"] = "5";
+  }
   // For trying client settings on the local fleet (FLEET_PG_SETTINGS does the same for
   // PostgreSQL): FLEET_KAFKA_CONSUMER_PROPERTIES / FLEET_KAFKA_PRODUCER_PROPERTIES replace them.
   for (const char* name : {"KAFKA_CONSUMER_PROPERTIES", "KAFKA_PRODUCER_PROPERTIES"}) {
