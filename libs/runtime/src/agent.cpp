@@ -46,6 +46,19 @@ struct Settings {
   std::string instance_id;
 };
 
+// An integer setting within [low, high]; `range` words the bounds in the error when they need
+// a note.
+std::int64_t int_between(const config::Config& c, const std::string& key, std::int64_t fallback,
+                         std::int64_t low, std::int64_t high, std::string range = "") {
+  const auto value = c.get_int(key, fallback);
+  if (value < low || value > high) {
+    if (range.empty()) range = std::to_string(low) + " and " + std::to_string(high);
+    throw config::ConfigError("config: " + key + " must be between " + range + ", got \"" +
+                              std::to_string(value) + "\"");
+  }
+  return value;
+}
+
 // Every setting is read and checked before anything starts, so a bad one stops start-up with
 // one line naming it.
 Settings read_settings(const std::string& agent, const config::Config& c) {
@@ -62,41 +75,17 @@ Settings read_settings(const std::string& agent, const config::Config& c) {
     throw config::ConfigError("config: LOG_LEVEL must be one of debug, info, warn, error, got \"" +
                               s.log_level + "\"");
   }
-  const auto pool = c.get_int("DB_POOL_SIZE", 8);
-  if (pool < 1 || pool > 1000) {
-    throw config::ConfigError("config: DB_POOL_SIZE must be between 1 and 1000, got \"" +
-                              std::to_string(pool) + "\"");
-  }
-  s.pool_size = static_cast<std::size_t>(pool);
-  const auto workers = c.get_int("HTTP_WORKERS", 4);
-  if (workers < 1 || workers > 256) {
-    throw config::ConfigError("config: HTTP_WORKERS must be between 1 and 256, got \"" +
-                              std::to_string(workers) + "\"");
-  }
-  s.http_workers = static_cast<int>(workers);
-  const auto lanes = c.get_int("CONSUMER_LANES", 0);
-  if (lanes < 0 || lanes > 64) {
-    throw config::ConfigError(
-        "config: CONSUMER_LANES must be between 1 and 64 (0: the agent's default), got \"" +
-        std::to_string(lanes) + "\"");
-  }
-  s.consumer_lanes = static_cast<std::size_t>(lanes);
+  s.pool_size = static_cast<std::size_t>(int_between(c, "DB_POOL_SIZE", 8, 1, 1000));
+  s.http_workers = static_cast<int>(int_between(c, "HTTP_WORKERS", 4, 1, 256));
+  s.consumer_lanes = static_cast<std::size_t>(
+      int_between(c, "CONSUMER_LANES", 0, 0, 64, "1 and 64 (0: the agent's default)"));
   // How long a consumer gathers more messages once one is in (one transaction for all of them).
-  const auto batch_wait = c.get_int("CONSUMER_BATCH_WAIT_MS", 1);
-  if (batch_wait < 0 || batch_wait > 1000) {
-    throw config::ConfigError("config: CONSUMER_BATCH_WAIT_MS must be between 0 and 1000, got \"" +
-                              std::to_string(batch_wait) + "\"");
-  }
-  s.consumer_batch_wait = std::chrono::milliseconds(batch_wait);
+  s.consumer_batch_wait =
+      std::chrono::milliseconds(int_between(c, "CONSUMER_BATCH_WAIT_MS", 1, 0, 1000));
   // Redelivery is bounded by the topics' retention (7 days, deploy/topics.json): an id forgotten
   // sooner could be handled twice. So that is the least we accept; the default is twice it.
-  const auto inbox_hours = c.get_int("INBOX_RETENTION_HOURS", 24 * 14);
-  if (inbox_hours < 24 * 7 || inbox_hours > 24 * 3650) {
-    throw config::ConfigError(
-        "config: INBOX_RETENTION_HOURS must be between 168 (the topics' 7 days) and 87600, got "
-        "\"" +
-        std::to_string(inbox_hours) + "\"");
-  }
+  const auto inbox_hours = int_between(c, "INBOX_RETENTION_HOURS", 24 * 14, 24 * 7, 24 * 3650,
+                                       "168 (the topics' 7 days) and 87600");
   s.inbox.keep = std::chrono::hours(inbox_hours);
   s.consumer_properties = c.get_pairs("KAFKA_CONSUMER_PROPERTIES");
   s.producer_properties = c.get_pairs("KAFKA_PRODUCER_PROPERTIES");
