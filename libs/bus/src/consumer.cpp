@@ -59,6 +59,11 @@ struct Consumer::Impl {
 
   std::unique_ptr<detail::ConsumerMetrics> metrics;  // null without options.metrics
   Clock::time_point lag_refreshed{};
+  // batch_interval: when the last batch was handed on, and the arrival rate that switches it on.
+  Clock::time_point last_gathered{};
+  Clock::time_point rate_since{};
+  std::size_t arrived_since = 0;
+  bool under_load = false;
 
   Impl(const BusConfig& c, ConsumerOptions o, BatchHandler h, Producer& dlq)
       : config(c), options(std::move(o)), handler(std::move(h)), dead_letters(dlq) {}
@@ -239,19 +244,38 @@ struct Consumer::Impl {
     }
     if (batch.empty()) {
       auto first = poll_one(kPollSlice);
-      if (!first) return batch;
+      if (!first) {
+        note_arrivals(0);
+        return batch;
+      }
       batch.push_back(std::move(*first));
     }
-    // Waits at most batch_wait for more; past it, takes only what is already fetched. The wait
-    // is rounded up: truncating 0.9 ms to a 0 ms poll made this loop spin on the clock.
-    const auto deadline = Clock::now() + options.batch_wait;
+    // Waits at most batch_wait for more, or under load until batch_interval has passed since the
+    // last batch if that is later; past it, takes only what is already fetched. The wait is
+    // rounded up: truncating 0.9 ms to a 0 ms poll made this loop spin on the clock.
+    auto deadline = Clock::now() + options.batch_wait;
+    if (under_load) deadline = std::max(deadline, last_gathered + options.batch_interval);
     while (batch.size() < options.max_batch) {
       const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
       auto next = poll_one(std::max(left, std::chrono::milliseconds(0)));
       if (!next) break;
       batch.push_back(std::move(*next));
     }
+    last_gathered = Clock::now();
+    note_arrivals(batch.size());
     return batch;
+  }
+
+  // Once a second: under load when at least four messages came per batch_interval.
+  void note_arrivals(std::size_t count) {
+    if (options.batch_interval.count() == 0) return;
+    arrived_since += count;
+    const auto now = Clock::now();
+    if (now - rate_since < std::chrono::seconds(1)) return;
+    under_load =
+        options.batch_interval * static_cast<long>(arrived_since) >= 4 * (now - rate_since);
+    rate_since = now;
+    arrived_since = 0;
   }
 
   Outcome call(std::span<const Message> messages, std::string* error) {

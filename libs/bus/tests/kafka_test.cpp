@@ -391,6 +391,88 @@ TEST_F(KafkaTest, SubscribingBeforeTheTopicExistsStillReceivesIt) {
   EXPECT_THAT(seen.values(), ElementsAre("first"));
 }
 
+// When each batch was handed to the handler, and how many messages it held.
+class BatchLog {
+ public:
+  using Clock = std::chrono::steady_clock;
+  void add(std::size_t size) {
+    std::lock_guard lock(mutex_);
+    batches_.push_back({Clock::now(), size});
+    messages_ += size;
+  }
+  std::size_t messages() const {
+    std::lock_guard lock(mutex_);
+    return messages_;
+  }
+  std::vector<std::pair<Clock::time_point, std::size_t>> batches() const {
+    std::lock_guard lock(mutex_);
+    return batches_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<std::pair<Clock::time_point, std::size_t>> batches_;
+  std::size_t messages_ = 0;
+};
+
+TEST_F(KafkaTest, UnderLoadBatchesComeAtLeastTheIntervalApart) {
+  auto o = options();
+  o.batch_interval = 300ms;
+  BatchLog log;
+  Consumer consumer(
+      config("c1"), o, [&](auto batch) { log.add(batch.size()); }, *producer_);
+  consumer.start();
+  produce_values({{"k", "joined"}});
+  ASSERT_TRUE(wait_until([&] { return log.messages() >= 1; }));  // assigned and fetching
+
+  // 50 messages a second for 5 s, scheduled by the clock: far more than four per interval, so
+  // after a second of it the consumer hands on a batch at most every 300 ms.
+  constexpr int kMessages = 250;
+  const auto load_start = BatchLog::Clock::now();
+  for (int i = 0; i < kMessages; ++i) {
+    std::this_thread::sleep_until(load_start + i * 20ms);  // paces the load, waits on nothing
+    produce_values({{"k" + std::to_string(i % 5), std::to_string(i)}});
+  }
+  ASSERT_TRUE(wait_until([&] { return log.messages() >= kMessages + 1; }));
+  consumer.stop();
+
+  // Judged from 3 s in (a rate window of about a second has seen only the load by then) to the
+  // end of the load.
+  std::vector<std::pair<BatchLog::Clock::time_point, std::size_t>> late;
+  for (const auto& b : log.batches()) {
+    if (b.first >= load_start + 3s && b.first <= load_start + 5s) late.push_back(b);
+  }
+  ASSERT_GE(late.size(), 3u);
+  std::size_t messages = 0;
+  for (std::size_t i = 0; i < late.size(); ++i) {
+    messages += late[i].second;
+    if (i == 0) continue;
+    EXPECT_GE(late[i].first - late[i - 1].first, 290ms) << "batch " << i;
+  }
+  EXPECT_GE(messages / late.size(), 4u) << "batches gather what came meanwhile";
+}
+
+TEST_F(KafkaTest, ATrickleIsNotHeldBackByTheBatchInterval) {
+  auto o = options();
+  o.batch_interval = 5s;
+  BatchLog log;
+  Consumer consumer(
+      config("c1"), o, [&](auto batch) { log.add(batch.size()); }, *producer_);
+  consumer.start();
+  produce_values({{"k", "joined"}});
+  ASSERT_TRUE(wait_until([&] { return log.messages() >= 1; }));
+
+  // One message at a time, each right after the last was handled: held for the interval, each
+  // would take 5 s.
+  for (std::size_t i = 2; i <= 4; ++i) {
+    const auto sent = BatchLog::Clock::now();
+    produce_values({{"k", "lone-" + std::to_string(i)}});
+    ASSERT_TRUE(wait_until([&] { return log.messages() >= i; }));
+    EXPECT_LT(BatchLog::Clock::now() - sent, 2500ms) << "message " << i;
+  }
+  consumer.stop();
+}
+
 TEST_F(KafkaTest, CooperativeAssignmentSharesPartitionsBetweenTwoMembers) {
   std::vector<std::pair<std::string, std::string>> messages;
   for (int i = 0; i < 100; ++i) messages.emplace_back("k" + std::to_string(i), std::to_string(i));

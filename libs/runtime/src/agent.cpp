@@ -38,6 +38,7 @@ struct Settings {
   int http_workers = 4;
   std::size_t consumer_lanes = 0;  // 0: the agent's own choice
   std::chrono::milliseconds consumer_batch_wait{1};
+  std::chrono::milliseconds consumer_batch_interval{0};
   detail::InboxRetention inbox;
   // librdkafka properties applied over ours (KAFKA_CONSUMER_PROPERTIES, KAFKA_PRODUCER_PROPERTIES).
   std::map<std::string, std::string> consumer_properties;
@@ -82,6 +83,9 @@ Settings read_settings(const std::string& agent, const config::Config& c) {
   // How long a consumer gathers more messages once one is in (one transaction for all of them).
   s.consumer_batch_wait =
       std::chrono::milliseconds(int_between(c, "CONSUMER_BATCH_WAIT_MS", 1, 0, 1000));
+  // The least time between a consumer's batches (0: none): under load, fewer and larger ones.
+  s.consumer_batch_interval =
+      std::chrono::milliseconds(int_between(c, "CONSUMER_BATCH_INTERVAL_MS", 0, 0, 1000));
   // Redelivery is bounded by the topics' retention (7 days, deploy/topics.json): an id forgotten
   // sooner could be handled twice. So that is the least we accept; the default is twice it.
   const auto inbox_hours = int_between(c, "INBOX_RETENTION_HOURS", 24 * 14, 24 * 7, 24 * 3650,
@@ -366,6 +370,7 @@ int Agent::run() {
       options.metrics = &i.metrics;
       options.lanes = s.consumer_lanes ? s.consumer_lanes : i.default_lanes;
       options.batch_wait = s.consumer_batch_wait;
+      options.batch_interval = s.consumer_batch_interval;
       options.message_types = i.dispatcher->handled_types();
       i.consumer = std::make_unique<bus::Consumer>(
           bus::BusConfig{s.brokers, i.name, s.consumer_properties}, std::move(options),

@@ -54,6 +54,10 @@ TEST(AgentConfig, MalformedSettingsAreNamed) {
             "config: DB_POOL_SIZE must be between 1 and 1000, got \"0\"");
   EXPECT_EQ(construction_error(unreachable().with("HTTP_WORKERS", "many")),
             "config: HTTP_WORKERS must be an integer, got \"many\"");
+  EXPECT_EQ(construction_error(unreachable().with("CONSUMER_BATCH_WAIT_MS", "1001")),
+            "config: CONSUMER_BATCH_WAIT_MS must be between 0 and 1000, got \"1001\"");
+  EXPECT_EQ(construction_error(unreachable().with("CONSUMER_BATCH_INTERVAL_MS", "-5")),
+            "config: CONSUMER_BATCH_INTERVAL_MS must be between 0 and 1000, got \"-5\"");
   EXPECT_EQ(construction_error(unreachable().with("INBOX_RETENTION_HOURS", "24")),
             "config: INBOX_RETENTION_HOURS must be between 168 (the topics' 7 days) and 87600, "
             "got \"24\"");
