@@ -402,8 +402,9 @@ std::map<std::string, std::string> agent_settings_for(BrokerKind kind) {
     settings["CONSUMER_BATCH_INTERVAL_MS"] = "25";
   }
   // For trying client settings on the local fleet (FLEET_PG_SETTINGS does the same for
-  // PostgreSQL): FLEET_KAFKA_CONSUMER_PROPERTIES / FLEET_KAFKA_PRODUCER_PROPERTIES replace them.
-  for (const char* name : {"KAFKA_CONSUMER_PROPERTIES", "KAFKA_PRODUCER_PROPERTIES"}) {
+  // PostgreSQL): FLEET_<name> replaces the setting <name> for every agent.
+  for (const char* name : {"KAFKA_CONSUMER_PROPERTIES", "KAFKA_PRODUCER_PROPERTIES",
+                           "CONSUMER_BATCH_WAIT_MS", "CONSUMER_BATCH_INTERVAL_MS"}) {
     if (const char* value = std::getenv((std::string("FLEET_") + name).c_str())) {
       settings[name] = value;
     }

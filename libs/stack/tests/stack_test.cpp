@@ -105,6 +105,26 @@ TEST(Utilities, KraftClusterIdsAreUuidsACommandLineCannotMistakeForAnOption) {
   EXPECT_EQ(seen.size(), 2000u);
 }
 
+TEST(AgentSettings, KafkaConsumersBatchUnderLoadAndTheDevelopmentBrokersDoNot) {
+  const auto kafka = agent_settings_for(BrokerKind::kafka);
+  EXPECT_EQ(kafka.at("KAFKA_CONSUMER_PROPERTIES"), "fetch.wait.max.ms=100");
+  EXPECT_EQ(kafka.at("CONSUMER_BATCH_WAIT_MS"), "5");
+  EXPECT_EQ(kafka.at("CONSUMER_BATCH_INTERVAL_MS"), "25");
+  EXPECT_TRUE(agent_settings_for(BrokerKind::dev).empty());
+}
+
+TEST(AgentSettings, FleetPrefixedVariablesReplaceThemForTrials) {
+  ::setenv("FLEET_CONSUMER_BATCH_INTERVAL_MS", "0", 1);
+  ::setenv("FLEET_CONSUMER_BATCH_WAIT_MS", "2", 1);
+  const auto kafka = agent_settings_for(BrokerKind::kafka);
+  const auto dev = agent_settings_for(BrokerKind::dev);
+  ::unsetenv("FLEET_CONSUMER_BATCH_INTERVAL_MS");
+  ::unsetenv("FLEET_CONSUMER_BATCH_WAIT_MS");
+  EXPECT_EQ(kafka.at("CONSUMER_BATCH_INTERVAL_MS"), "0");
+  EXPECT_EQ(kafka.at("CONSUMER_BATCH_WAIT_MS"), "2");
+  EXPECT_EQ(dev.at("CONSUMER_BATCH_INTERVAL_MS"), "0");
+}
+
 TEST(Utilities, WaitUntilReturnsFalseAtTheDeadline) {
   EXPECT_FALSE(wait_until([] { return false; }, std::chrono::milliseconds(50)));
   int calls = 0;

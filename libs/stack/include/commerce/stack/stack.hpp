@@ -201,10 +201,12 @@ class LocalBroker {
 // KafkaBroker::shared()); its bootstrap address.
 std::string shared_broker_bootstrap();
 
-// What agents set for this broker (KAFKA_CONSUMER_PROPERTIES). Apache Kafka answers a fetch as
-// soon as data arrives, so consumers may wait up to 100 ms, which spares the broker most idle
-// fetches without delaying a hop; the development broker answers only when the wait ends, so
-// agents keep the library's 5 ms there.
+// What agents set for this broker (KAFKA_CONSUMER_PROPERTIES, CONSUMER_BATCH_WAIT_MS,
+// CONSUMER_BATCH_INTERVAL_MS). Apache Kafka answers a fetch as soon as data arrives, so consumers
+// may wait up to 100 ms, which spares the broker most idle fetches without delaying a hop; the
+// development broker answers only when the wait ends, so agents keep the library's 5 ms there.
+// On Kafka consumers also batch under load, which the development broker does by itself.
+// FLEET_<setting> in the environment replaces any of the four (for trying settings).
 std::map<std::string, std::string> agent_settings_for(BrokerKind kind);
 
 // deploy/topics.json under the source folder.
