@@ -38,12 +38,12 @@ KAFKA_PORT = 9092
 # development broker, which answers only when the wait ends).
 KAFKA_CONSUMER_PROPERTIES = "fetch.wait.max.ms=100"
 # Kafka hands a consumer each message as it arrives: gathering 5 ms before the batch's
-# transaction, and under load at least 25 ms between batches, makes fewer, larger transactions,
-# relay rounds and broker requests (a third less CPU per order at 150 and 300 orders/s,
+# transaction, and under load at least 20 ms between batches, makes fewer, larger transactions,
+# relay rounds and broker requests (a quarter less CPU per order at 300 orders/s,
 # docs/performance.md sessions 12 and 13). The library's 1 ms and no interval suit the
 # development broker, which batches by itself.
 CONSUMER_BATCH_WAIT_MS = "5"
-CONSUMER_BATCH_INTERVAL_MS = "25"
+CONSUMER_BATCH_INTERVAL_MS = "20"
 POSTGRES_PORT = 5432
 # Group commit: a committing transaction waits 200 us for others (when two more are open) so
 # they share one WAL flush. Every agent commits small transactions; on the bench this cut CPU

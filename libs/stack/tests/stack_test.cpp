@@ -109,7 +109,7 @@ TEST(AgentSettings, KafkaConsumersBatchUnderLoadAndTheDevelopmentBrokersDoNot) {
   const auto kafka = agent_settings_for(BrokerKind::kafka);
   EXPECT_EQ(kafka.at("KAFKA_CONSUMER_PROPERTIES"), "fetch.wait.max.ms=100");
   EXPECT_EQ(kafka.at("CONSUMER_BATCH_WAIT_MS"), "5");
-  EXPECT_EQ(kafka.at("CONSUMER_BATCH_INTERVAL_MS"), "25");
+  EXPECT_EQ(kafka.at("CONSUMER_BATCH_INTERVAL_MS"), "20");
   EXPECT_TRUE(agent_settings_for(BrokerKind::dev).empty());
 }
 
