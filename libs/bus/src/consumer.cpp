@@ -245,7 +245,7 @@ struct Consumer::Impl {
     if (batch.empty()) {
       auto first = poll_one(kPollSlice);
       if (!first) {
-        note_arrivals(0);
+        note_arrivals(0, Clock::now());
         return batch;
       }
       batch.push_back(std::move(*first));
@@ -262,15 +262,14 @@ struct Consumer::Impl {
       batch.push_back(std::move(*next));
     }
     last_gathered = Clock::now();
-    note_arrivals(batch.size());
+    note_arrivals(batch.size(), last_gathered);
     return batch;
   }
 
   // Once a second: under load when at least four messages came per batch_interval.
-  void note_arrivals(std::size_t count) {
+  void note_arrivals(std::size_t count, Clock::time_point now) {
     if (options.batch_interval.count() == 0) return;
     arrived_since += count;
-    const auto now = Clock::now();
     if (now - rate_since < std::chrono::seconds(1)) return;
     under_load =
         options.batch_interval * static_cast<long>(arrived_since) >= 4 * (now - rate_since);

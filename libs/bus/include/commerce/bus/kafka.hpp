@@ -84,7 +84,7 @@ struct ConsumerOptions {
   std::chrono::milliseconds batch_wait{1};  // how long to gather a batch once one message is in
   // Under load, the least time from one batch to the next (0: none): fewer, larger batches, so
   // fewer transactions, relay rounds and broker requests. It applies while messages came at
-  // least two per interval over the last second; a trickle waits only batch_wait.
+  // least four per interval over the last second; a trickle waits only batch_wait.
   std::chrono::milliseconds batch_interval{0};
   // Partitions of one batch handled concurrently, in this many lanes (each lane keeps whole
   // partitions, so order per partition holds). The handler must be thread-safe when > 1.
