@@ -110,6 +110,30 @@ std::string header(const Message& m, const std::string& name) {
   return "(absent)";
 }
 
+// When each batch was handed to the handler, and how many messages it held.
+class BatchLog {
+ public:
+  using Clock = std::chrono::steady_clock;
+  void add(std::size_t size) {
+    std::lock_guard lock(mutex_);
+    batches_.push_back({Clock::now(), size});
+    messages_ += size;
+  }
+  std::size_t messages() const {
+    std::lock_guard lock(mutex_);
+    return messages_;
+  }
+  std::vector<std::pair<Clock::time_point, std::size_t>> batches() const {
+    std::lock_guard lock(mutex_);
+    return batches_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<std::pair<Clock::time_point, std::size_t>> batches_;
+  std::size_t messages_ = 0;
+};
+
 class KafkaTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -162,6 +186,20 @@ class KafkaTest : public ::testing::Test {
     EXPECT_TRUE(wait_until([&] { return seen.size() >= expected; }));
     reader.stop();
     return seen.all();
+  }
+
+  // A consumer with this batch interval that logs its batches, returned once it has handled a
+  // first message (so it is assigned and fetching).
+  std::unique_ptr<Consumer> start_logging_batches(std::chrono::milliseconds interval,
+                                                  BatchLog& log) {
+    auto o = options();
+    o.batch_interval = interval;
+    auto consumer = std::make_unique<Consumer>(
+        config("c1"), o, [&log](auto batch) { log.add(batch.size()); }, *producer_);
+    consumer->start();
+    produce_values({{"k", "joined"}});
+    EXPECT_TRUE(wait_until([&] { return log.messages() >= 1; }));
+    return consumer;
   }
 
   MockCluster cluster_;
@@ -391,39 +429,10 @@ TEST_F(KafkaTest, SubscribingBeforeTheTopicExistsStillReceivesIt) {
   EXPECT_THAT(seen.values(), ElementsAre("first"));
 }
 
-// When each batch was handed to the handler, and how many messages it held.
-class BatchLog {
- public:
-  using Clock = std::chrono::steady_clock;
-  void add(std::size_t size) {
-    std::lock_guard lock(mutex_);
-    batches_.push_back({Clock::now(), size});
-    messages_ += size;
-  }
-  std::size_t messages() const {
-    std::lock_guard lock(mutex_);
-    return messages_;
-  }
-  std::vector<std::pair<Clock::time_point, std::size_t>> batches() const {
-    std::lock_guard lock(mutex_);
-    return batches_;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::vector<std::pair<Clock::time_point, std::size_t>> batches_;
-  std::size_t messages_ = 0;
-};
-
 TEST_F(KafkaTest, UnderLoadBatchesComeAtLeastTheIntervalApart) {
-  auto o = options();
-  o.batch_interval = 300ms;
   BatchLog log;
-  Consumer consumer(
-      config("c1"), o, [&](auto batch) { log.add(batch.size()); }, *producer_);
-  consumer.start();
-  produce_values({{"k", "joined"}});
-  ASSERT_TRUE(wait_until([&] { return log.messages() >= 1; }));  // assigned and fetching
+  auto consumer = start_logging_batches(300ms, log);
+  ASSERT_GE(log.messages(), 1u);  // assigned and fetching
 
   // 50 messages a second for 5 s, scheduled by the clock: far more than four per interval, so
   // after a second of it the consumer hands on a batch at most every 300 ms.
@@ -434,7 +443,7 @@ TEST_F(KafkaTest, UnderLoadBatchesComeAtLeastTheIntervalApart) {
     produce_values({{"k" + std::to_string(i % 5), std::to_string(i)}});
   }
   ASSERT_TRUE(wait_until([&] { return log.messages() >= kMessages + 1; }));
-  consumer.stop();
+  consumer->stop();
 
   // Judged from 3 s in (a rate window of about a second has seen only the load by then) to the
   // end of the load.
@@ -453,14 +462,9 @@ TEST_F(KafkaTest, UnderLoadBatchesComeAtLeastTheIntervalApart) {
 }
 
 TEST_F(KafkaTest, ATrickleIsNotHeldBackByTheBatchInterval) {
-  auto o = options();
-  o.batch_interval = 5s;
   BatchLog log;
-  Consumer consumer(
-      config("c1"), o, [&](auto batch) { log.add(batch.size()); }, *producer_);
-  consumer.start();
-  produce_values({{"k", "joined"}});
-  ASSERT_TRUE(wait_until([&] { return log.messages() >= 1; }));
+  auto consumer = start_logging_batches(5s, log);
+  ASSERT_GE(log.messages(), 1u);  // assigned and fetching
 
   // One message at a time, each right after the last was handled: held for the interval, each
   // would take 5 s.
@@ -470,7 +474,7 @@ TEST_F(KafkaTest, ATrickleIsNotHeldBackByTheBatchInterval) {
     ASSERT_TRUE(wait_until([&] { return log.messages() >= i; }));
     EXPECT_LT(BatchLog::Clock::now() - sent, 2500ms) << "message " << i;
   }
-  consumer.stop();
+  consumer->stop();
 }
 
 TEST_F(KafkaTest, CooperativeAssignmentSharesPartitionsBetweenTwoMembers) {
